@@ -1,0 +1,147 @@
+/**
+ * The Cube jobs client: `triggerBuild` (action `post`), `getJobStatuses` (action `get`) and
+ * `waitForJobs` for callers without Temporal.
+ *
+ * @module
+ */
+import { createJwtTokenProvider, type TokenProvider } from './auth.js';
+import {
+  CubeJobsProtocolError,
+  PreAggregationBuildFailedError,
+  PreAggregationWaitTimeoutError,
+} from './errors.js';
+import { callJobsEndpoint, type CallOptions } from './internal/http.js';
+import { Redactor } from './internal/redact.js';
+import { resolveClientOptions, type CubeJobsClientOptions, type ResolvedClientOptions } from './options.js';
+import {
+  GetJobsResponseSchema,
+  PostJobsResponseSchema,
+  parseSelector,
+  parseTokens,
+  type JobStatusItem,
+} from './schemas.js';
+import { parseJobStatus, type JobStatus } from './status.js';
+import { pollJobs, type PollJobsOptions, type WaitResult } from './wait.js';
+
+export type { CallOptions } from './internal/http.js';
+
+/** Options of {@link CubeJobsClient.waitForJobs}. */
+export type WaitForJobsOptions = Omit<PollJobsOptions, 'nowMs'> & {
+  /** Per-request options for each status poll (timeout, retries, request id). */
+  readonly request?: Omit<CallOptions, 'signal'> | undefined;
+};
+
+/** A client for one Cube deployment's `/v1/pre-aggregations/jobs` endpoint. */
+export interface CubeJobsClient {
+  /** The full URL of the jobs endpoint this client talks to. */
+  readonly endpoint: string;
+  /**
+   * Triggers builds of the pre-aggregations a selector matches (action `post`) and returns one token per
+   * job (context × pre-aggregation × time zone × partition). The selector is validated first; an invalid
+   * one throws {@link CubeJobsSelectorError} without sending anything.
+   */
+  triggerBuild(selector: unknown, call?: CallOptions): Promise<string[]>;
+  /**
+   * Reads the status of each token (action `get`), in the order given; long lists are split into
+   * several requests. Unknown or expired tokens come back as `not_found`.
+   */
+  getJobStatuses(tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]>;
+  /**
+   * Polls until every job is finished. Resolves when all are `done` (or, with a `retrigger` policy,
+   * when the remaining ones must be triggered again: see `outcome`); rejects with
+   * {@link PreAggregationBuildFailedError} listing every failed job, or with
+   * {@link PreAggregationWaitTimeoutError} at the deadline.
+   */
+  waitForJobs(options: WaitForJobsOptions): Promise<WaitResult>;
+  /** Removes this client's secrets and any JWT from a string (for your own logs). */
+  redact(text: string): string;
+}
+
+/**
+ * Creates a client. Options are validated at once; bad ones throw {@link CubeJobsConfigError} naming
+ * the field.
+ *
+ * @example
+ * ```ts
+ * const cube = createCubeJobsClient({ apiUrl: 'http://localhost:4000/cubejs-api', apiSecret: process.env.CUBEJS_API_SECRET! });
+ * const tokens = await cube.triggerBuild({ contexts: [{ securityContext: {} }], timezones: ['UTC'], preAggregations: ['orders.by_month'] });
+ * const result = await cube.waitForJobs({ tokens });
+ * ```
+ */
+export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsClient {
+  const redactor = new Redactor();
+  redactor.add(options.apiSecret);
+  if (typeof options.token === 'string') redactor.add(options.token);
+  const resolved = resolveClientOptions(options);
+  const tokenProvider = makeTokenProvider(resolved, redactor);
+  const send = (body: { action: 'post' | 'get' } & Record<string, unknown>, call?: CallOptions) =>
+    callJobsEndpoint(resolved, tokenProvider, redactor, body, call);
+
+  const getJobStatuses = async (tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]> => {
+    const valid = parseTokens(tokens);
+    const byToken = new Map<string, JobStatusItem>();
+    for (let start = 0; start < valid.length; start += resolved.statusBatchSize) {
+      const batch = [...new Set(valid.slice(start, start + resolved.statusBatchSize))];
+      const body = await send({ action: 'get', tokens: batch }, call);
+      for (const item of parseStatusResponse(body, batch, redactor)) byToken.set(item.token, item);
+    }
+    return valid.map((token) => parseJobStatus(byToken.get(token) ?? { token, status: 'not_found' }));
+  };
+
+  return {
+    endpoint: resolved.endpoint,
+    async triggerBuild(selector, call) {
+      const valid = parseSelector(selector);
+      const body = await send({ action: 'post', selector: valid }, call);
+      const parsed = PostJobsResponseSchema.safeParse(body);
+      if (!parsed.success) {
+        throw redactor.error(new CubeJobsProtocolError('Cube answered a post with something other than an array of job tokens', redactor.value(body)));
+      }
+      return parsed.data;
+    },
+    getJobStatuses,
+    async waitForJobs(waitOptions) {
+      const result = await pollJobs(
+        (tokens, signal) => getJobStatuses(tokens, { ...waitOptions.request, signal }),
+        waitOptions,
+      );
+      if (result.outcome === 'failed') throw redactor.error(new PreAggregationBuildFailedError(result.summary.failed));
+      if (result.outcome === 'deadline_exceeded') {
+        throw new PreAggregationWaitTimeoutError(waitOptions.deadlineMs ?? result.elapsedMs, result.summary.pending);
+      }
+      return result;
+    },
+    redact: (text) => redactor.text(text),
+  };
+}
+
+function makeTokenProvider(resolved: ResolvedClientOptions, redactor: Redactor): TokenProvider {
+  if (resolved.apiSecret !== undefined) {
+    return createJwtTokenProvider({
+      apiSecret: resolved.apiSecret,
+      securityContext: resolved.securityContext,
+      tokenTtlMs: resolved.tokenTtlMs,
+      onMint: (token) => redactor.add(token),
+    });
+  }
+  const token = resolved.token;
+  if (typeof token === 'function') return token;
+  return () => token as string;
+}
+
+/** Normalises both answer shapes of `get` into items with a token. */
+function parseStatusResponse(body: unknown, requested: readonly string[], redactor: Redactor): JobStatusItem[] {
+  const parsed = GetJobsResponseSchema.safeParse(body);
+  if (!parsed.success) {
+    throw redactor.error(new CubeJobsProtocolError('Cube answered a get with something other than job statuses', redactor.value(body)));
+  }
+  const items = Array.isArray(parsed.data)
+    ? parsed.data
+    : Object.entries(parsed.data).map(([token, value]) => ({ ...value, token }));
+  const wanted = new Set(requested);
+  const unexpected = items.find((item) => !wanted.has(item.token));
+  if (unexpected) {
+    throw redactor.error(new CubeJobsProtocolError(`Cube answered a get with a token that was not asked for: ${unexpected.token}`, redactor.value(body)));
+  }
+  return items;
+}

@@ -1,0 +1,230 @@
+/**
+ * The error hierarchy of `@cube-jobs/core`.
+ *
+ * Every class sets `name` explicitly: Temporal turns an error's `name` into the `type` of the
+ * `ApplicationFailure` a workflow sees, so these names are part of the public contract.
+ * This module has no Node imports, so workflow code may import it through `@cube-jobs/core/protocol`.
+ *
+ * @module
+ */
+import type { JobStatus } from './status.js';
+
+/** One problem found while validating input: where it is and what was expected. */
+export interface ValidationIssue {
+  /** Dotted path of the offending field, e.g. `selector.timezones[0]`. */
+  readonly path: string;
+  /** What was wrong and what was expected. */
+  readonly message: string;
+}
+
+/** Root of every error thrown by `@cube-jobs/core`. Never thrown directly. */
+export class CubeJobsError extends Error {
+  /** Whether repeating the same call may succeed. */
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CubeJobsError';
+    this.retryable = options.retryable;
+  }
+}
+
+function formatIssues(subject: string, issues: readonly ValidationIssue[]): string {
+  const lines = issues.map((issue) => `${issue.path}: ${issue.message}`);
+  return `Invalid ${subject}: ${lines.join('; ')}`;
+}
+
+/** Thrown when input fails local validation; no request was sent. */
+export class CubeJobsValidationError extends CubeJobsError {
+  /** Every problem found, each naming its field. */
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(subject: string, issues: readonly ValidationIssue[]) {
+    super(formatIssues(subject, issues), { retryable: false });
+    this.name = 'CubeJobsValidationError';
+    this.issues = issues;
+  }
+}
+
+/** Thrown when client options or environment configuration are invalid. */
+export class CubeJobsConfigError extends CubeJobsValidationError {
+  constructor(issues: readonly ValidationIssue[], subject = 'Cube jobs client options') {
+    super(subject, issues);
+    this.name = 'CubeJobsConfigError';
+  }
+}
+
+/** Thrown when a pre-aggregation selector or a token list is invalid, before any request is sent. */
+export class CubeJobsSelectorError extends CubeJobsValidationError {
+  constructor(issues: readonly ValidationIssue[], subject = 'pre-aggregation selector') {
+    super(subject, issues);
+    this.name = 'CubeJobsSelectorError';
+  }
+}
+
+/** Where a failed request went; credentials are never part of it. */
+export interface RequestSummary {
+  /** Cube action, `post` or `get`. */
+  readonly action: 'post' | 'get';
+  /** The endpoint URL (without credentials). */
+  readonly url: string;
+  /** The `x-request-id` of the failing attempt. */
+  readonly requestId: string;
+  /** Attempt number, starting at 1. */
+  readonly attempt: number;
+}
+
+/** Thrown when Cube answers with a non-2xx HTTP status. */
+export class CubeJobsApiError extends CubeJobsError {
+  /** HTTP status code. */
+  readonly status: number;
+  /** Cube's `error` text, verbatim (redacted), if the body had one. */
+  readonly cubeMessage: string | undefined;
+  /** The parsed response body (redacted); a string when it was not JSON. */
+  readonly body: unknown;
+  /** The request that failed. */
+  readonly request: RequestSummary;
+
+  constructor(
+    message: string,
+    details: { status: number; cubeMessage: string | undefined; body: unknown; request: RequestSummary },
+    retryable: boolean,
+  ) {
+    super(message, { retryable });
+    this.name = 'CubeJobsApiError';
+    this.status = details.status;
+    this.cubeMessage = details.cubeMessage;
+    this.body = details.body;
+    this.request = details.request;
+  }
+}
+
+/** Thrown when Cube answers 400: a malformed request or a selector that matches nothing. Cube's text is kept. */
+export class CubeJobsBadRequestError extends CubeJobsApiError {
+  constructor(...args: ConstructorParameters<typeof CubeJobsApiError>) {
+    super(...args);
+    this.name = 'CubeJobsBadRequestError';
+  }
+}
+
+/** Thrown when Cube rejects the credentials (401/403: header missing, invalid or expired token). */
+export class CubeJobsAuthError extends CubeJobsApiError {
+  constructor(...args: ConstructorParameters<typeof CubeJobsApiError>) {
+    super(...args);
+    this.name = 'CubeJobsAuthError';
+  }
+}
+
+/** Thrown when the token is valid but lacks the `jobs` API scope (`API scope is missing: jobs`). */
+export class CubeJobsMissingScopeError extends CubeJobsAuthError {
+  constructor(...args: ConstructorParameters<typeof CubeJobsApiError>) {
+    super(...args);
+    this.name = 'CubeJobsMissingScopeError';
+  }
+}
+
+/** Thrown when Cube (or a proxy in front of it) answers 429. */
+export class CubeJobsRateLimitError extends CubeJobsApiError {
+  /** Delay asked for by `Retry-After`, if any. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    details: ConstructorParameters<typeof CubeJobsApiError>[1] & { retryAfterMs: number | undefined },
+  ) {
+    super(message, details, true);
+    this.name = 'CubeJobsRateLimitError';
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** Thrown when Cube answers with a 5xx status. */
+export class CubeJobsServerError extends CubeJobsApiError {
+  constructor(message: string, details: ConstructorParameters<typeof CubeJobsApiError>[1]) {
+    super(message, details, true);
+    this.name = 'CubeJobsServerError';
+  }
+}
+
+/** Thrown when no HTTP response arrived (connection refused or reset, DNS failure). */
+export class CubeJobsConnectionError extends CubeJobsError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { retryable: true, cause });
+    this.name = 'CubeJobsConnectionError';
+  }
+}
+
+/** Thrown when one attempt took longer than `timeoutMs`. */
+export class CubeJobsTimeoutError extends CubeJobsConnectionError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CubeJobsTimeoutError';
+  }
+}
+
+/** Thrown when the caller's `AbortSignal` aborted the call. Never retried. */
+export class CubeJobsAbortError extends CubeJobsError {
+  constructor(message = 'The Cube jobs call was aborted by the caller', cause?: unknown) {
+    super(message, { retryable: false, cause });
+    this.name = 'CubeJobsAbortError';
+  }
+}
+
+/** Thrown when Cube kept answering `{"error":"Continue wait"}` after every retry. */
+export class CubeJobsContinueWaitError extends CubeJobsError {
+  constructor(message: string) {
+    super(message, { retryable: true });
+    this.name = 'CubeJobsContinueWaitError';
+  }
+}
+
+/** Thrown when a 2xx answer does not have the shape the protocol promises. */
+export class CubeJobsProtocolError extends CubeJobsError {
+  /** The offending body (redacted). */
+  readonly body: unknown;
+
+  constructor(message: string, body: unknown) {
+    super(message, { retryable: false });
+    this.name = 'CubeJobsProtocolError';
+    this.body = body;
+  }
+}
+
+function describeJob(job: JobStatus): string {
+  const where = job.table ?? job.selector?.preAggregations?.[0] ?? `token ${job.token}`;
+  return `${where} (${job.raw})`;
+}
+
+/** Thrown when one or more jobs ended in failure; lists every failed job, not only the first. */
+export class PreAggregationBuildFailedError extends CubeJobsError {
+  /** Every job that failed, with its status and table. */
+  readonly failedJobs: readonly JobStatus[];
+
+  constructor(failedJobs: readonly JobStatus[]) {
+    const count = failedJobs.length;
+    super(`${count} pre-aggregation job${count === 1 ? '' : 's'} failed: ${failedJobs.map(describeJob).join('; ')}`, {
+      retryable: false,
+    });
+    this.name = 'PreAggregationBuildFailedError';
+    this.failedJobs = failedJobs;
+  }
+}
+
+/** Thrown when jobs were still unfinished at the wait deadline. */
+export class PreAggregationWaitTimeoutError extends CubeJobsError {
+  /** The jobs that had not finished. */
+  readonly pendingJobs: readonly JobStatus[];
+
+  constructor(deadlineMs: number, pendingJobs: readonly JobStatus[]) {
+    super(
+      `${pendingJobs.length} pre-aggregation job(s) still unfinished after ${deadlineMs} ms: ` +
+        pendingJobs
+          .slice(0, 20)
+          .map(describeJob)
+          .join('; '),
+      { retryable: false },
+    );
+    this.name = 'PreAggregationWaitTimeoutError';
+    this.pendingJobs = pendingJobs;
+  }
+}

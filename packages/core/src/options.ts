@@ -1,0 +1,147 @@
+/**
+ * Options of {@link createCubeJobsClient}, validated with zod so a mistake names its field.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import type { TokenProvider } from './auth.js';
+import { CubeJobsConfigError } from './errors.js';
+import { SecurityContextSchema, toValidationIssues } from './schemas.js';
+
+/** The `fetch` signature the client needs (the global `fetch` fits). */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Options of the Cube jobs client. Give either `token` or `apiSecret`. */
+export interface CubeJobsClientOptions {
+  /**
+   * Cube's REST base URL including its base path, e.g. `http://localhost:4000/cubejs-api`. A URL with
+   * no path gets Cube's default `/cubejs-api`; a trailing slash or `/v1` is tolerated.
+   */
+  readonly apiUrl: string;
+  /** A ready token, or a function returning one, called before every request. */
+  readonly token?: string | TokenProvider | undefined;
+  /** Cube's API secret; the client then mints short-lived HS256 JWTs itself. */
+  readonly apiSecret?: string | undefined;
+  /** Claims of the minted JWT (the caller's security context). Only with `apiSecret`. @default {} */
+  readonly securityContext?: Readonly<Record<string, unknown>> | undefined;
+  /** Lifetime of minted JWTs. Only with `apiSecret`. @default 3600000 */
+  readonly tokenTtlMs?: number | undefined;
+  /** `raw` sends `Authorization: <jwt>` (Cube's default); `bearer` sends `Authorization: Bearer <jwt>`. @default 'raw' */
+  readonly authorizationScheme?: 'raw' | 'bearer' | undefined;
+  /** Extra headers sent with every request. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Time allowed for one HTTP attempt. @default 30000 */
+  readonly timeoutMs?: number | undefined;
+  /** Retries after a retryable failure (5xx, 429, connection error, timeout, `Continue wait`). @default 2 */
+  readonly maxRetries?: number | undefined;
+  /** First backoff delay; doubles per retry, with jitter. @default 500 */
+  readonly retryBaseDelayMs?: number | undefined;
+  /** Longest backoff delay, also the cap on `Retry-After`. @default 30000 */
+  readonly retryMaxDelayMs?: number | undefined;
+  /** Most tokens per `get` request; longer lists are split. @default 1000 */
+  readonly statusBatchSize?: number | undefined;
+  /** `fetch` implementation. @default globalThis.fetch */
+  readonly fetch?: FetchLike | undefined;
+}
+
+const durationMs = (what: string) =>
+  z.number({ error: `must be a number of milliseconds (${what})` }).int('must be a whole number of milliseconds').positive('must be greater than 0');
+
+const OptionsSchema = z
+  .strictObject({
+    apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:4000/cubejs-api' }),
+    token: z
+      .union([z.string().min(1, 'must not be empty'), z.custom<TokenProvider>((v) => typeof v === 'function')], {
+        error: 'must be a string or a function returning one',
+      })
+      .optional(),
+    apiSecret: z.string().min(1, 'must not be empty').optional(),
+    securityContext: SecurityContextSchema.optional(),
+    tokenTtlMs: durationMs('lifetime of minted JWTs').min(1000, 'must be at least 1000').optional(),
+    authorizationScheme: z.enum(['raw', 'bearer']).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    timeoutMs: durationMs('time per attempt').optional(),
+    maxRetries: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(20, 'must be at most 20').optional(),
+    retryBaseDelayMs: durationMs('first backoff delay').optional(),
+    retryMaxDelayMs: durationMs('longest backoff delay').optional(),
+    statusBatchSize: z.number().int().min(1).max(10_000).optional(),
+    fetch: z.custom<FetchLike>((v) => typeof v === 'function', 'must be a fetch function').optional(),
+  })
+  .superRefine((options, ctx) => {
+    if (options.token !== undefined && options.apiSecret !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['token'], message: 'give either token or apiSecret, not both' });
+    }
+    if (options.token === undefined && options.apiSecret === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['token'], message: 'one of token or apiSecret is required' });
+    }
+    if (options.apiSecret === undefined) {
+      for (const key of ['securityContext', 'tokenTtlMs'] as const) {
+        if (options[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with apiSecret' });
+      }
+    }
+    for (const name of Object.keys(options.headers ?? {})) {
+      if (['authorization', 'x-cube-authorization'].includes(name.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'set credentials with token or apiSecret, not headers' });
+      }
+    }
+  });
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedClientOptions {
+  /** Full URL of the jobs endpoint. */
+  readonly endpoint: string;
+  readonly token: string | TokenProvider | undefined;
+  readonly apiSecret: string | undefined;
+  readonly securityContext: Readonly<Record<string, unknown>>;
+  readonly tokenTtlMs: number;
+  readonly authorizationScheme: 'raw' | 'bearer';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly statusBatchSize: number;
+  readonly fetch: FetchLike;
+}
+
+/** Builds the jobs endpoint URL from Cube's REST base URL. */
+export function jobsEndpointUrl(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  let path = url.pathname.replace(/\/+$/, '');
+  path = path.replace(/\/v1$/, '');
+  if (path === '') path = '/cubejs-api';
+  url.pathname = `${path}/v1/pre-aggregations/jobs`;
+  url.search = '';
+  url.hash = '';
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+/**
+ * Validates options and fills in defaults. Throws {@link CubeJobsConfigError} naming each bad field;
+ * secret values never appear in the message.
+ */
+export function resolveClientOptions(input: CubeJobsClientOptions): ResolvedClientOptions {
+  const result = OptionsSchema.safeParse(input);
+  if (!result.success) {
+    // Messages are written by us and name fields only; no input value (which may be a secret) is echoed.
+    throw new CubeJobsConfigError(toValidationIssues(result.error, 'options'));
+  }
+  const options = result.data;
+  return {
+    endpoint: jobsEndpointUrl(options.apiUrl),
+    token: options.token,
+    apiSecret: options.apiSecret,
+    securityContext: options.securityContext ?? {},
+    tokenTtlMs: options.tokenTtlMs ?? 3_600_000,
+    authorizationScheme: options.authorizationScheme ?? 'raw',
+    headers: options.headers ?? {},
+    timeoutMs: options.timeoutMs ?? 30_000,
+    maxRetries: options.maxRetries ?? 2,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
+    retryMaxDelayMs: options.retryMaxDelayMs ?? 30_000,
+    statusBatchSize: options.statusBatchSize ?? 1000,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * Job statuses: parsing Cube's status strings into a discriminated union, and deciding what a set of
+ * statuses means for the build as a whole ({@link summarizeJobs}).
+ *
+ * Pure module: no Node imports, safe inside the Temporal workflow sandbox.
+ *
+ * @module
+ */
+import type { JobSelector, JobStatusItem } from './schemas.js';
+
+/** Every state a job can be in, as this library names them. */
+export const JOB_STATES = [
+  'scheduled',
+  'processing',
+  'done',
+  'failure',
+  'missing_partition',
+  'not_found',
+  'pre_agg_not_found',
+  'unknown',
+] as const;
+
+/** A job state: Cube's status string, classified by prefix. */
+export type JobState = (typeof JOB_STATES)[number];
+
+interface JobStatusBase {
+  /** The job token. */
+  readonly token: string;
+  /** Cube's status string, unchanged. */
+  readonly raw: string;
+  /** The versioned physical table the job builds, when Cube knows the job. */
+  readonly table?: string | undefined;
+  /** The one-element selector Cube echoes for the job (its pre-aggregation, context, time zone, data source). */
+  readonly selector?: JobSelector | undefined;
+}
+
+/** A job's status, discriminated on `state`. */
+export type JobStatus =
+  | (JobStatusBase & { readonly state: Exclude<JobState, 'failure'> })
+  | (JobStatusBase & { readonly state: 'failure'; readonly message: string });
+
+/**
+ * Classifies Cube's status string by prefix, as Cube's gateway produces it: `failure: <message>`
+ * carries the build error; anything unrecognised (e.g. `orphaned`, or a future status) becomes
+ * `unknown` with the raw string kept, and is treated as still in progress.
+ */
+export function parseJobStatus(item: JobStatusItem): JobStatus {
+  const { token, status, table, selector } = item;
+  const base = { token, raw: status, table, selector };
+  if (status.startsWith('failure')) {
+    return { ...base, state: 'failure', message: status.replace(/^failure:?\s*/, '') };
+  }
+  for (const state of ['done', 'scheduled', 'processing', 'missing_partition', 'pre_agg_not_found', 'not_found'] as const) {
+    if (status === state) return { ...base, state };
+  }
+  if (status.startsWith('done')) return { ...base, state: 'done' };
+  return { ...base, state: 'unknown' };
+}
+
+/** What to do with a job whose outcome Cube no longer knows (`missing_partition`, `not_found`). */
+export type AmbiguousJobAction = 'fail' | 'retrigger' | 'wait';
+
+/** How {@link summarizeJobs} treats the ambiguous states. */
+export interface JobsPolicy {
+  /**
+   * `missing_partition`: the table is absent, no error is known and the job is not queued (a build
+   * de-duplicated against another, a lost queue item, ...).
+   * @default 'retrigger'
+   */
+  readonly onMissingPartition: AmbiguousJobAction;
+  /**
+   * `not_found`: Cube has no record of the token (restarted with the memory driver, or expired after 24 h).
+   * @default 'retrigger'
+   */
+  readonly onNotFound: AmbiguousJobAction;
+  /**
+   * For the `wait` action: how long a job may stay ambiguous before it counts as failed.
+   * @default 60000
+   */
+  readonly ambiguousGraceMs: number;
+}
+
+/** The policy used when none is given. */
+export const DEFAULT_JOBS_POLICY: JobsPolicy = {
+  onMissingPartition: 'retrigger',
+  onNotFound: 'retrigger',
+  ambiguousGraceMs: 60_000,
+};
+
+/** What a set of job statuses means for the build. */
+export type JobsOutcome = 'running' | 'succeeded' | 'failed' | 'retrigger';
+
+/** The result of {@link summarizeJobs}. */
+export interface JobsSummary {
+  /**
+   * `succeeded`: every job is `done`. `failed`: at least one job failed (others may still run; see
+   * `pending`). `retrigger`: no failure, nothing pending, and some jobs must be triggered again.
+   * `running`: jobs are still in progress.
+   */
+  readonly outcome: JobsOutcome;
+  /** How many jobs are in each state. */
+  readonly counts: Readonly<Record<JobState, number>>;
+  /** Number of jobs. */
+  readonly total: number;
+  /** Every failed job (including ambiguous ones the policy fails). */
+  readonly failed: readonly JobStatus[];
+  /** Jobs the policy says to trigger again. */
+  readonly retrigger: readonly JobStatus[];
+  /** Jobs still in progress (including ambiguous ones within their grace period). */
+  readonly pending: readonly JobStatus[];
+}
+
+/** Extra facts {@link summarizeJobs} needs for the `wait` action. */
+export interface SummarizeJobsOptions {
+  /** The policy; fields left out take {@link DEFAULT_JOBS_POLICY}'s values. */
+  readonly policy?: Partial<JobsPolicy> | undefined;
+  /** When each token was first seen in an ambiguous state (epoch ms). */
+  readonly ambiguousSinceMs?: Readonly<Record<string, number>> | undefined;
+  /** The current time (epoch ms). */
+  readonly nowMs?: number | undefined;
+}
+
+/** True when `state` is final whatever the policy: `done`, `failure`, `pre_agg_not_found`. */
+export function isFinalState(state: JobState): boolean {
+  return state === 'done' || state === 'failure' || state === 'pre_agg_not_found';
+}
+
+/** True for `missing_partition` and `not_found`, whose handling depends on the policy. */
+export function isAmbiguousState(state: JobState): state is 'missing_partition' | 'not_found' {
+  return state === 'missing_partition' || state === 'not_found';
+}
+
+/** Merges a partial policy with the defaults. */
+export function resolveJobsPolicy(policy?: Partial<JobsPolicy>): JobsPolicy {
+  return {
+    onMissingPartition: policy?.onMissingPartition ?? DEFAULT_JOBS_POLICY.onMissingPartition,
+    onNotFound: policy?.onNotFound ?? DEFAULT_JOBS_POLICY.onNotFound,
+    ambiguousGraceMs: policy?.ambiguousGraceMs ?? DEFAULT_JOBS_POLICY.ambiguousGraceMs,
+  };
+}
+
+/** Counts jobs per state. */
+export function countJobStates(jobs: readonly JobStatus[]): Record<JobState, number> {
+  const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
+  for (const job of jobs) counts[job.state] += 1;
+  return counts;
+}
+
+/**
+ * Decides what a set of statuses means for the build, following the rules of Cube's own build
+ * operator (all `done` → success, any `failure` → failure) and an explicit policy for the ambiguous
+ * `missing_partition` / `not_found` states instead of polling them forever.
+ */
+export function summarizeJobs(jobs: readonly JobStatus[], options: SummarizeJobsOptions = {}): JobsSummary {
+  const policy = resolveJobsPolicy(options.policy);
+  const nowMs = options.nowMs ?? Date.now();
+  const failed: JobStatus[] = [];
+  const retrigger: JobStatus[] = [];
+  const pending: JobStatus[] = [];
+  for (const job of jobs) {
+    if (job.state === 'done') continue;
+    if (job.state === 'failure' || job.state === 'pre_agg_not_found') {
+      failed.push(job);
+    } else if (isAmbiguousState(job.state)) {
+      const action = job.state === 'missing_partition' ? policy.onMissingPartition : policy.onNotFound;
+      if (action === 'fail') failed.push(job);
+      else if (action === 'retrigger') retrigger.push(job);
+      else {
+        const since = options.ambiguousSinceMs?.[job.token] ?? nowMs;
+        (nowMs - since >= policy.ambiguousGraceMs ? failed : pending).push(job);
+      }
+    } else {
+      pending.push(job);
+    }
+  }
+  const outcome: JobsOutcome =
+    failed.length > 0 ? 'failed' : pending.length > 0 ? 'running' : retrigger.length > 0 ? 'retrigger' : 'succeeded';
+  return { outcome, counts: countJobStates(jobs), total: jobs.length, failed, retrigger, pending };
+}
+
+const PARTITION_SUFFIX = /(\d{4}|\d{6}|\d{8}|\d{10})_[a-z0-9]+_[a-z0-9]+_[a-z0-9]+$/;
+
+/**
+ * Best-effort start of the partition a job builds, read from the digits Cube appends to a partitioned
+ * table's logical name (`orders_by_month20240201_<content>_<structure>_<time>` → `2024-02-01T00:00:00.000`).
+ * Returns `undefined` for non-partitioned tables or any name that does not fit; callers must then fall
+ * back to a wider selector. A `dateRange` of `[start, start]` selects exactly that partition, since Cube's
+ * intersection test is inclusive.
+ */
+export function partitionStartOf(table: string | undefined): string | undefined {
+  const digits = table === undefined ? undefined : PARTITION_SUFFIX.exec(table)?.[1];
+  if (digits === undefined) return undefined;
+  const year = digits.slice(0, 4);
+  const month = digits.slice(4, 6) || '01';
+  const day = digits.slice(6, 8) || '01';
+  const hour = digits.slice(8, 10) || '00';
+  const iso = `${year}-${month}-${day}T${hour}:00:00.000`;
+  const parsed = new Date(`${iso}Z`);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 23) !== iso) return undefined;
+  return iso;
+}

@@ -1,0 +1,159 @@
+/**
+ * The polling loop behind {@link CubeJobsClient.waitForJobs}, usable with any status source (the
+ * Temporal activity reuses it with heartbeats). It polls only unfinished tokens, on an interval that
+ * starts short and grows to a cap, honours a deadline and an `AbortSignal`, and can resume from a
+ * saved {@link WaitState}.
+ *
+ * @module
+ */
+import { CubeJobsAbortError } from './errors.js';
+import { abortableSleep } from './internal/retry.js';
+import {
+  isAmbiguousState,
+  isFinalState,
+  summarizeJobs,
+  type JobStatus,
+  type JobsPolicy,
+  type JobsSummary,
+} from './status.js';
+
+/** Reads the statuses of some tokens (one entry per token). */
+export type JobStatusSource = (tokens: string[], signal: AbortSignal | undefined) => Promise<JobStatus[]>;
+
+/** How often to poll. */
+export interface PollScheduleOptions {
+  /** Delay before the first poll, and the shortest interval. @default 1000 */
+  readonly initialPollIntervalMs?: number | undefined;
+  /** Longest interval between polls. @default 30000 */
+  readonly maxPollIntervalMs?: number | undefined;
+  /** Factor applied to the interval after each poll. @default 1.5 */
+  readonly pollBackoffFactor?: number | undefined;
+}
+
+/** Where a wait stands; save it (e.g. in a heartbeat) to resume later without losing the grace timers. */
+export interface WaitState {
+  /** When the wait began (epoch ms). */
+  readonly startedAtMs: number;
+  /** Polls made so far. */
+  readonly polls: number;
+  /** When each token was first seen `missing_partition`/`not_found` (epoch ms). */
+  readonly ambiguousSinceMs: Readonly<Record<string, number>>;
+}
+
+/** Reported after every poll. */
+export interface WaitProgress {
+  /** Latest status of every job, in token order. */
+  readonly jobs: readonly JobStatus[];
+  /** What the statuses mean under the policy. */
+  readonly summary: JobsSummary;
+  /** Milliseconds since the wait began. */
+  readonly elapsedMs: number;
+  /** Resumable state. */
+  readonly state: WaitState;
+}
+
+/** Options of {@link pollJobs}. */
+export interface PollJobsOptions extends PollScheduleOptions {
+  /** Tokens to wait for. */
+  readonly tokens: readonly string[];
+  /** How to treat `missing_partition` and `not_found`. */
+  readonly policy?: Partial<JobsPolicy> | undefined;
+  /** Stop waiting this long after the wait began (counted from `resumeFrom.startedAtMs` when resuming). */
+  readonly deadlineMs?: number | undefined;
+  /** Stop at the first failed job instead of letting the others finish. @default true */
+  readonly failFast?: boolean | undefined;
+  /** Aborts the wait; the promise rejects with {@link CubeJobsAbortError}. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called after every poll. */
+  readonly onProgress?: ((progress: WaitProgress) => void | Promise<void>) | undefined;
+  /** State saved from an earlier wait on the same tokens. */
+  readonly resumeFrom?: WaitState | undefined;
+  /** Clock, for tests. @default Date.now */
+  readonly nowMs?: (() => number) | undefined;
+}
+
+/** How a wait ended. */
+export type WaitOutcome = 'succeeded' | 'failed' | 'retrigger' | 'deadline_exceeded';
+
+/** The result of {@link pollJobs}. */
+export interface WaitResult {
+  /** How the wait ended. */
+  readonly outcome: WaitOutcome;
+  /** Final (or latest) status of every job, in token order. */
+  readonly jobs: readonly JobStatus[];
+  /** The summary at the end. */
+  readonly summary: JobsSummary;
+  /** Polls made, including those before a resume. */
+  readonly polls: number;
+  /** Milliseconds since the wait began. */
+  readonly elapsedMs: number;
+}
+
+/** The interval after `intervalMs` under a schedule. */
+export function nextPollIntervalMs(intervalMs: number, schedule: PollScheduleOptions = {}): number {
+  const max = schedule.maxPollIntervalMs ?? 30_000;
+  return Math.min(max, Math.round(intervalMs * (schedule.pollBackoffFactor ?? 1.5)));
+}
+
+function isSettled(job: JobStatus, policy: Partial<JobsPolicy> | undefined): boolean {
+  if (isFinalState(job.state)) return true;
+  if (!isAmbiguousState(job.state)) return false;
+  const action = job.state === 'missing_partition' ? policy?.onMissingPartition : policy?.onNotFound;
+  return action !== 'wait';
+}
+
+/**
+ * Polls `source` until every job is settled (or, with `failFast`, one failed), the deadline passes, or
+ * `signal` aborts. Settled jobs are not polled again.
+ */
+export async function pollJobs(source: JobStatusSource, options: PollJobsOptions): Promise<WaitResult> {
+  const now = options.nowMs ?? Date.now;
+  const tokens = [...options.tokens];
+  const latest = new Map<string, JobStatus>();
+  const startedAtMs = options.resumeFrom?.startedAtMs ?? now();
+  const ambiguousSinceMs: Record<string, number> = { ...options.resumeFrom?.ambiguousSinceMs };
+  let polls = options.resumeFrom?.polls ?? 0;
+  let intervalMs = options.initialPollIntervalMs ?? 1000;
+  const failFast = options.failFast ?? true;
+
+  const snapshot = (): { jobs: JobStatus[]; summary: JobsSummary } => {
+    const jobs = tokens.map(
+      (token) => latest.get(token) ?? { token, raw: 'scheduled', state: 'scheduled' as const },
+    );
+    return { jobs, summary: summarizeJobs(jobs, { policy: options.policy, ambiguousSinceMs, nowMs: now() }) };
+  };
+  const finish = (outcome: WaitOutcome): WaitResult => ({ outcome, ...snapshot(), polls, elapsedMs: now() - startedAtMs });
+
+  // A fresh wait delays its first poll (builds never finish instantly); a resumed wait polls at once.
+  let delayMs = options.resumeFrom ? 0 : intervalMs;
+  for (;;) {
+    const remainingMs = options.deadlineMs === undefined ? Infinity : options.deadlineMs - (now() - startedAtMs);
+    if (remainingMs <= 0) return finish('deadline_exceeded');
+    try {
+      await abortableSleep(Math.min(delayMs, remainingMs), options.signal);
+    } catch (reason) {
+      throw new CubeJobsAbortError('Waiting for pre-aggregation jobs was aborted', reason);
+    }
+
+    const unsettled = tokens.filter((token) => {
+      const job = latest.get(token);
+      return job === undefined || !isSettled(job, options.policy);
+    });
+    const statuses = await source(unsettled, options.signal);
+    polls += 1;
+    const at = now();
+    for (const job of statuses) {
+      latest.set(job.token, job);
+      if (isAmbiguousState(job.state)) ambiguousSinceMs[job.token] ??= at;
+      else delete ambiguousSinceMs[job.token];
+    }
+    const { jobs, summary } = snapshot();
+    await options.onProgress?.({ jobs, summary, elapsedMs: at - startedAtMs, state: { startedAtMs, polls, ambiguousSinceMs: { ...ambiguousSinceMs } } });
+
+    if (summary.outcome === 'succeeded') return finish('succeeded');
+    if (summary.outcome === 'failed' && (failFast || summary.pending.length === 0)) return finish('failed');
+    if (summary.outcome === 'retrigger') return finish('retrigger');
+    intervalMs = nextPollIntervalMs(intervalMs, options);
+    delayMs = intervalMs;
+  }
+}

@@ -1,0 +1,41 @@
+import type { FetchLike } from '../src/index.js';
+
+/** One recorded call of the scripted fetch. */
+export interface RecordedCall {
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+type Step = (call: RecordedCall, signal: AbortSignal | undefined) => Promise<Response> | Response;
+
+/** A fetch that answers from a script, one step per call, recording every call. */
+export function scriptedFetch(...steps: Step[]): FetchLike & { calls: RecordedCall[] } {
+  const calls: RecordedCall[] = [];
+  const fetch = async (url: string, init: RequestInit) => {
+    const call: RecordedCall = {
+      url,
+      headers: Object.fromEntries(Object.entries(init.headers as Record<string, string>)),
+      body: JSON.parse(String(init.body)),
+    };
+    calls.push(call);
+    const step = steps[Math.min(calls.length - 1, steps.length - 1)];
+    if (!step) throw new Error('no scripted answer');
+    return step(call, init.signal ?? undefined);
+  };
+  return Object.assign(fetch, { calls });
+}
+
+/** A JSON response. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/** A step that never answers until the request is aborted. */
+export const hang: Step = (_call, signal) =>
+  new Promise((_resolve, reject) => {
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+
+/** A minimal valid selector. */
+export const selector = { contexts: [{ securityContext: {} }], timezones: ['UTC'] };
