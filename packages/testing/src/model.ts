@@ -1,0 +1,147 @@
+/**
+ * The fake's data model and how a selector turns into jobs, following Cube's `RefreshScheduler`:
+ * selector lists are AND-ed, values within a list OR-ed, an empty list means no filter; one job per
+ * context × pre-aggregation (model order) × time zone × partition; ephemeral pre-aggregations
+ * (`rollupJoin`, `rollupLambda`) produce no jobs; `dateRange` keeps the partitions whose range
+ * intersects it, inclusive on both ends, compared as local wall-clock strings.
+ *
+ * @module
+ */
+
+/** Partition sizes the fake supports. */
+export type PartitionGranularity = 'hour' | 'day' | 'month' | 'year';
+
+/** What a build of one partition does. */
+export type BuildOutcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'failure'; readonly message: string }
+  | { readonly kind: 'missing_partition' };
+
+/** Where a job comes from, given to per-partition callbacks. */
+export interface PartitionRef {
+  /** `cube.preAggregation`. */
+  readonly preAggregation: string;
+  /** Time zone of the job. */
+  readonly timezone: string;
+  /** Partition start as `YYYY-MM-DDTHH:mm:ss.SSS` (local wall time), for partitioned pre-aggregations. */
+  readonly partitionStart: string | undefined;
+}
+
+/** One pre-aggregation of a fake cube. */
+export interface FakePreAggregation {
+  /** Name within its cube (the id is `<cube>.<name>`). */
+  readonly name: string;
+  /** Cube's pre-aggregation type; `rollupJoin` and `rollupLambda` are ephemeral and yield no jobs. @default 'rollup' */
+  readonly type?: 'rollup' | 'originalSql' | 'rollupJoin' | 'rollupLambda';
+  /** Partition size; omit for a non-partitioned pre-aggregation. */
+  readonly partitionGranularity?: PartitionGranularity;
+  /** First and last day of the build range (`YYYY-MM-DD`), required with `partitionGranularity`. */
+  readonly buildRange?: readonly [string, string];
+  /** How long one partition takes to build, or a function per partition. @default the server's `buildDurationMs` */
+  readonly buildDurationMs?: number | ((partition: PartitionRef) => number);
+  /**
+   * How a build ends: a failure message (every partition fails), or a function per partition
+   * returning an outcome. @default done
+   */
+  readonly outcome?: string | ((partition: PartitionRef) => BuildOutcome);
+}
+
+/** One cube of the fake model. */
+export interface FakeCubeDefinition {
+  /** Cube name. */
+  readonly name: string;
+  /** Cube's `data_source`. @default 'default' */
+  readonly dataSource?: string;
+  /** Its pre-aggregations, in model order. */
+  readonly preAggregations: readonly FakePreAggregation[];
+}
+
+/** The data model the fake serves. */
+export interface FakeCubeModel {
+  /** Cubes in model order. */
+  readonly cubes: readonly FakeCubeDefinition[];
+}
+
+/** A pre-aggregation resolved within the model. */
+export interface ResolvedPreAggregation {
+  readonly id: string;
+  readonly cube: string;
+  readonly dataSource: string;
+  readonly definition: FakePreAggregation;
+}
+
+/** The selector fields that filter pre-aggregations. */
+export interface SelectorFilter {
+  readonly dataSources?: readonly string[] | undefined;
+  readonly cubes?: readonly string[] | undefined;
+  readonly preAggregations?: readonly string[] | undefined;
+}
+
+/** Every pre-aggregation of the model in model order. */
+export function listPreAggregations(model: FakeCubeModel): ResolvedPreAggregation[] {
+  return model.cubes.flatMap((cube) =>
+    cube.preAggregations.map((definition) => ({
+      id: `${cube.name}.${definition.name}`,
+      cube: cube.name,
+      dataSource: cube.dataSource ?? 'default',
+      definition,
+    })),
+  );
+}
+
+const inList = (list: readonly string[] | undefined, value: string) => !list || list.length === 0 || list.includes(value);
+
+/** The pre-aggregations a selector matches (AND across lists, OR within one, empty = no filter). */
+export function matchPreAggregations(model: FakeCubeModel, filter: SelectorFilter): ResolvedPreAggregation[] {
+  return listPreAggregations(model).filter(
+    (p) => inList(filter.dataSources, p.dataSource) && inList(filter.cubes, p.cube) && inList(filter.preAggregations, p.id),
+  );
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+function wall(date: Date): string {
+  return date.toISOString().slice(0, 23);
+}
+
+/** One partition: its local wall-clock range and table-name suffix. */
+export interface Partition {
+  readonly start: string;
+  readonly end: string;
+  readonly suffix: string;
+}
+
+/** The partitions of a pre-aggregation, or one unnamed partition when it is not partitioned. */
+export function partitionsOf(definition: FakePreAggregation): Partition[] | [undefined] {
+  if (!definition.partitionGranularity) return [undefined];
+  if (!definition.buildRange) throw new Error(`pre-aggregation ${definition.name} needs a buildRange`);
+  const granularity = definition.partitionGranularity;
+  const [first, last] = definition.buildRange;
+  const endOfRange = new Date(`${last}T23:59:59.999Z`);
+  const cursor = new Date(`${first}T00:00:00.000Z`);
+  if (granularity === 'month') cursor.setUTCDate(1);
+  if (granularity === 'year') cursor.setUTCMonth(0, 1);
+  const partitions: Partition[] = [];
+  while (cursor <= endOfRange) {
+    const next = new Date(cursor);
+    if (granularity === 'hour') next.setUTCHours(next.getUTCHours() + 1);
+    if (granularity === 'day') next.setUTCDate(next.getUTCDate() + 1);
+    if (granularity === 'month') next.setUTCMonth(next.getUTCMonth() + 1);
+    if (granularity === 'year') next.setUTCFullYear(next.getUTCFullYear() + 1);
+    const day = `${cursor.getUTCFullYear()}${pad(cursor.getUTCMonth() + 1)}${pad(cursor.getUTCDate())}`;
+    partitions.push({
+      start: wall(cursor),
+      end: wall(new Date(next.getTime() - 1)),
+      suffix: granularity === 'hour' ? `${day}${pad(cursor.getUTCHours())}` : day,
+    });
+    cursor.setTime(next.getTime());
+  }
+  return partitions;
+}
+
+/** True when the inclusive ranges intersect (Cube's `intersectDateRanges` on wall-clock strings). */
+export function intersects(partition: Partition, range: readonly [string, string]): boolean {
+  return partition.start <= range[1] && range[0] <= partition.end;
+}

@@ -1,0 +1,110 @@
+/**
+ * The core client against the fake Cube over loopback: the real HTTP path end to end.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  CubeJobsAuthError,
+  CubeJobsBadRequestError,
+  CubeJobsConnectionError,
+  CubeJobsMissingScopeError,
+  CubeJobsTimeoutError,
+  PreAggregationBuildFailedError,
+  createCubeJobsClient,
+  type CubeJobsClientOptions,
+} from '@cube-jobs/core';
+import { BROKEN_PRE_AGGREGATION_MESSAGE, startFakeCube, type FakeCube, type FakeCubeOptions } from '../src/index.js';
+import { selector } from './helpers.js';
+
+let cube: FakeCube | undefined;
+afterEach(async () => {
+  await cube?.stop();
+  cube = undefined;
+});
+
+async function setup(fake: FakeCubeOptions = {}, client: Partial<CubeJobsClientOptions> = {}) {
+  cube = await startFakeCube({ buildDurationMs: 20, ...fake });
+  return {
+    cube,
+    client: createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...client }),
+  };
+}
+
+describe('core client over HTTP', () => {
+  test('triggers and waits for a build, polling only unfinished tokens', async () => {
+    const { cube, client } = await setup({ concurrency: 1 });
+    const tokens = await client.triggerBuild({ ...selector, cubes: ['orders'] });
+    expect(tokens).toHaveLength(7);
+    const result = await client.waitForJobs({ tokens, initialPollIntervalMs: 15, maxPollIntervalMs: 40 });
+    expect(result.outcome).toBe('succeeded');
+    expect(result.jobs.every((j) => j.state === 'done' && j.table?.startsWith('prod_pre_aggregations.orders_'))).toBe(true);
+    const polled = cube.requests.filter((r) => r.action === 'get').map((r) => (r.body as { tokens: string[] }).tokens.length);
+    expect(polled[0]).toBe(7);
+    expect(polled.at(-1)).toBeLessThan(7);
+    expect(cube.posts()).toHaveLength(1);
+  });
+
+  test('a failing pre-aggregation rejects with every failed job and Cube\'s message', async () => {
+    const { client } = await setup();
+    const tokens = await client.triggerBuild({ ...selector, cubes: ['broken', 'customers'] });
+    const error = await client.waitForJobs({ tokens, initialPollIntervalMs: 10, failFast: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreAggregationBuildFailedError);
+    expect((error as PreAggregationBuildFailedError).failedJobs).toHaveLength(1);
+    expect((error as Error).message).toContain(BROKEN_PRE_AGGREGATION_MESSAGE);
+  });
+
+  test('Cube\'s 400 text is kept verbatim', async () => {
+    const { client } = await setup();
+    const error = await client.triggerBuild({ ...selector, preAggregations: ['orders.nope'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CubeJobsBadRequestError);
+    expect((error as CubeJobsBadRequestError).cubeMessage).toBe("A user's selector doesn't match any of the pre-aggregations defined in the data model.");
+  });
+
+  test('a wrong secret is an auth error; a token without the jobs scope a missing-scope error', async () => {
+    const { cube } = await setup();
+    const wrong = createCubeJobsClient({ apiUrl: cube.url, apiSecret: 'wrong-secret-123456' });
+    await expect(wrong.triggerBuild(selector)).rejects.toBeInstanceOf(CubeJobsAuthError);
+    const scoped = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, securityContext: { scopes: ['meta'] } });
+    await expect(scoped.triggerBuild(selector)).rejects.toBeInstanceOf(CubeJobsMissingScopeError);
+  });
+
+  test('Bearer and static tokens work', async () => {
+    const { cube } = await setup();
+    const token = await cube.signToken();
+    const bearer = createCubeJobsClient({ apiUrl: cube.url, token, authorizationScheme: 'bearer' });
+    expect(await bearer.triggerBuild({ ...selector, cubes: ['customers'] })).toHaveLength(1);
+    expect(cube.requests.at(-1)?.headers.authorization).toBe(`Bearer ${token}`);
+  });
+
+  test('recovers from injected 5xx, resets, 429 and Continue wait within its retries', async () => {
+    const { cube, client } = await setup(
+      {
+        faults: [
+          { kind: 'http-error', status: 502, action: 'post', times: 1 },
+          { kind: 'continue-wait', action: 'post', times: 1 },
+          { kind: 'reset', action: 'get', times: 1 },
+          { kind: 'rate-limit', retryAfterSeconds: 0, action: 'get', times: 1 },
+        ],
+      },
+      { maxRetries: 3 },
+    );
+    const tokens = await client.triggerBuild({ ...selector, cubes: ['customers'] });
+    const result = await client.waitForJobs({ tokens, initialPollIntervalMs: 30 });
+    expect(result.outcome).toBe('succeeded');
+    expect(cube.posts()).toHaveLength(1);
+  });
+
+  test('a hanging Cube times out; a closed port is a connection error', async () => {
+    const { cube, client } = await setup({ faults: [{ kind: 'hang' }] }, { timeoutMs: 100, maxRetries: 1 });
+    await expect(client.getJobStatuses(['a'])).rejects.toBeInstanceOf(CubeJobsTimeoutError);
+    const url = cube.url;
+    await cube.stop();
+    const closed = createCubeJobsClient({ apiUrl: url, token: 'static-token-1', maxRetries: 0 });
+    await expect(closed.getJobStatuses(['a'])).rejects.toBeInstanceOf(CubeJobsConnectionError);
+  });
+
+  test('sends x-request-id spans that Cube can log', async () => {
+    const { cube, client } = await setup();
+    await client.triggerBuild({ ...selector, cubes: ['customers'] }, { requestId: 'wf-9' });
+    expect(cube.requests.at(-1)?.headers['x-request-id']).toBe('wf-9-span-1');
+  });
+});
