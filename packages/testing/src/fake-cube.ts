@@ -242,7 +242,7 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
             const ref: PartitionRef = { preAggregation: pre.id, timezone, partitionStart: partition?.start };
             const logicalTable = `${schema}.${pre.cube}_${pre.definition.name}${partition?.suffix ?? ''}`.toLowerCase();
             const structure = version(`${pre.id}|structure`);
-            const content = version(`${pre.id}|${timezone}|${JSON.stringify(context.securityContext)}|content`);
+            const content = version(`${pre.id}|${timezone}|${partition?.start ?? ""}|${JSON.stringify(context.securityContext)}|content`);
             const table = `${logicalTable}_${content}_${structure}_${base32Seconds(now)}`;
             const token = createHash('md5')
               .update(JSON.stringify({ requestId, table, timezone, n: jobs.size + created.length, nonce: randomUUID() }))

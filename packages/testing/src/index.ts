@@ -46,3 +46,10 @@ export {
   type ResolvedTemporalCli,
   type TemporalCliSource,
 } from './temporal-cli.js';
+export {
+  conformanceScenarios,
+  type ConformanceModelFacts,
+  type ConformanceObservation,
+  type ConformanceScenario,
+  type ConformanceTarget,
+} from './conformance.js';
