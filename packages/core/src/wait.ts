@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CubeJobsAbortError } from './errors.js';
+import { CubeJobsAbortError, CubeJobsError } from './errors.js';
 import { abortableSleep } from './internal/retry.js';
 import {
   isAmbiguousState,
@@ -68,6 +68,13 @@ export interface PollJobsOptions extends PollScheduleOptions {
   readonly onProgress?: ((progress: WaitProgress) => void | Promise<void>) | undefined;
   /** State saved from an earlier wait on the same tokens. */
   readonly resumeFrom?: WaitState | undefined;
+  /**
+   * Polls in a row that may fail with a retryable error (Cube restarting, a 503, a reset) before the
+   * wait gives up and rethrows; the next poll is made at the usual interval. @default 5
+   */
+  readonly maxConsecutivePollFailures?: number | undefined;
+  /** Called when a poll failed and will be tried again. */
+  readonly onPollError?: ((error: CubeJobsError, consecutiveFailures: number) => void) | undefined;
   /** Clock, for tests. @default Date.now */
   readonly nowMs?: (() => number) | undefined;
 }
@@ -87,6 +94,8 @@ export interface WaitResult {
   readonly polls: number;
   /** Milliseconds since the wait began. */
   readonly elapsedMs: number;
+  /** When each still-ambiguous token was first seen so (epoch ms), for callers that summarise again. */
+  readonly ambiguousSinceMs: Readonly<Record<string, number>>;
 }
 
 /** The interval after `intervalMs` under a schedule. */
@@ -115,6 +124,8 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
   let polls = options.resumeFrom?.polls ?? 0;
   let intervalMs = options.initialPollIntervalMs ?? 1000;
   const failFast = options.failFast ?? true;
+  const maxConsecutiveFailures = options.maxConsecutivePollFailures ?? 5;
+  let consecutiveFailures = 0;
 
   const snapshot = (): { jobs: JobStatus[]; summary: JobsSummary } => {
     const jobs = tokens.map(
@@ -122,7 +133,13 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
     );
     return { jobs, summary: summarizeJobs(jobs, { policy: options.policy, ambiguousSinceMs, nowMs: now() }) };
   };
-  const finish = (outcome: WaitOutcome): WaitResult => ({ outcome, ...snapshot(), polls, elapsedMs: now() - startedAtMs });
+  const finish = (outcome: WaitOutcome): WaitResult => ({
+    outcome,
+    ...snapshot(),
+    polls,
+    elapsedMs: now() - startedAtMs,
+    ambiguousSinceMs: { ...ambiguousSinceMs },
+  });
 
   // A fresh wait delays its first poll (builds never finish instantly); a resumed wait polls at once.
   let delayMs = options.resumeFrom ? 0 : intervalMs;
@@ -139,11 +156,24 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
       const job = latest.get(token);
       return job === undefined || !isSettled(job, options.policy);
     });
-    const statuses = await source(unsettled, options.signal);
+    let statuses: JobStatus[];
+    try {
+      statuses = await source(unsettled, options.signal);
+      consecutiveFailures = 0;
+    } catch (error) {
+      consecutiveFailures += 1;
+      const tolerated = error instanceof CubeJobsError && error.retryable && consecutiveFailures <= maxConsecutiveFailures;
+      if (!tolerated || options.signal?.aborted) throw error;
+      options.onPollError?.(error, consecutiveFailures);
+      delayMs = intervalMs;
+      continue;
+    }
     polls += 1;
     const at = now();
     for (const job of statuses) {
-      latest.set(job.token, job);
+      // Cube forgets a job's table and selector once the token is `not_found`; keep what it said before.
+      const previous = latest.get(job.token);
+      latest.set(job.token, { ...job, table: job.table ?? previous?.table, selector: job.selector ?? previous?.selector });
       if (isAmbiguousState(job.state)) ambiguousSinceMs[job.token] ??= at;
       else delete ambiguousSinceMs[job.token];
     }

@@ -282,3 +282,29 @@ describe('waitForJobs', () => {
     expect(result.elapsedMs).toBeGreaterThanOrEqual(5000);
   });
 });
+
+describe('waitForJobs and transient poll failures', () => {
+  test('a few failed polls in a row are tolerated', async () => {
+    const fetch = scriptedFetch(
+      () => json(503, { error: 'restarting' }),
+      () => json(502, { error: 'restarting' }),
+      () => json(200, [{ token: 'a', status: 'done' }]),
+    );
+    const errors: number[] = [];
+    const result = await client(fetch, { maxRetries: 0 }).waitForJobs({ tokens: ['a'], initialPollIntervalMs: 1, onPollError: (_e, n) => errors.push(n) });
+    expect(result.outcome).toBe('succeeded');
+    expect(errors).toEqual([1, 2]);
+  });
+
+  test('too many failed polls in a row end the wait with the last error', async () => {
+    const fetch = scriptedFetch(() => json(503, { error: 'down' }));
+    await expect(client(fetch, { maxRetries: 0 }).waitForJobs({ tokens: ['a'], initialPollIntervalMs: 1, maxConsecutivePollFailures: 2 })).rejects.toBeInstanceOf(CubeJobsServerError);
+    expect(fetch.calls).toHaveLength(3);
+  });
+
+  test('a non-retryable poll error ends the wait at once', async () => {
+    const fetch = scriptedFetch(() => json(403, { error: 'Invalid token' }));
+    await expect(client(fetch, { maxRetries: 0 }).waitForJobs({ tokens: ['a'], initialPollIntervalMs: 1 })).rejects.toBeInstanceOf(CubeJobsAuthError);
+    expect(fetch.calls).toHaveLength(1);
+  });
+});

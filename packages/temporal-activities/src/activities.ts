@@ -1,0 +1,147 @@
+/**
+ * The Cube jobs activities, created by {@link createCubeJobsActivities} around a configured core
+ * client, so credentials stay in the worker and never enter workflow history.
+ *
+ * @module
+ */
+import {
+  pollJobs,
+  partitionStartOf,
+  type CubeJobsClient,
+  type JobStatus,
+  type WaitState,
+} from '@cube-jobs/core';
+import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { toApplicationFailure } from './failures.js';
+import type {
+  GetPreAggregationJobStatusesInput,
+  GetPreAggregationJobStatusesResult,
+  JobRecord,
+  TriggerPreAggregationBuildInput,
+  TriggerPreAggregationBuildResult,
+  WaitForPreAggregationJobsInput,
+  WaitForPreAggregationJobsResult,
+  WaitHeartbeatDetails,
+} from './types.js';
+
+/** Dependencies of the activities. */
+export interface CubeJobsActivitiesOptions {
+  /** A configured client (see `createCubeJobsClient`). Prefer `maxRetries: 0`, so Temporal's retry policy is the one backoff. */
+  readonly client: CubeJobsClient;
+}
+
+/** Converts a core status into a compact record; `done` jobs drop their target to keep history small. */
+export function toJobRecord(job: JobStatus): JobRecord {
+  const selector = job.selector;
+  const preAggregation = selector?.preAggregations?.[0];
+  const keepTarget = job.state !== 'done' && preAggregation !== undefined;
+  return {
+    token: job.token,
+    state: job.state,
+    status: job.raw,
+    ...(job.table === undefined ? {} : { table: job.table }),
+    ...(keepTarget
+      ? {
+          target: {
+            preAggregation,
+            dataSource: selector?.dataSources?.[0] ?? undefined,
+            timezone: selector?.timezones?.[0] ?? undefined,
+            securityContext: selector?.contexts?.[0]?.securityContext,
+            partitionStart: partitionStartOf(job.table),
+          },
+        }
+      : {}),
+  };
+}
+
+function requestId(): string {
+  const info = activityInfo();
+  return `${info.workflowExecution?.workflowId ?? 'standalone'}:${info.activityId}:${info.attempt}`;
+}
+
+/** Runs `fn`, converting errors (and cancellation) into what Temporal expects. */
+async function asActivity<T>(client: CubeJobsClient, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const signal = cancellationSignal();
+    if (signal.aborted) throw new CancelledFailure(String(signal.reason ?? 'cancelled'));
+    throw toApplicationFailure(error, client.redact);
+  }
+}
+
+/**
+ * Creates the activities. Register the returned object with your worker:
+ * `Worker.create({ activities: createCubeJobsActivities({ client }), ... })`.
+ */
+export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) {
+  return {
+    /** Triggers the builds a selector matches (Cube action `post`) and returns their tokens. */
+    async triggerPreAggregationBuild(input: TriggerPreAggregationBuildInput): Promise<TriggerPreAggregationBuildResult> {
+      return asActivity(client, async () => ({
+        tokens: await client.triggerBuild(input.selector, { signal: cancellationSignal(), requestId: requestId() }),
+      }));
+    },
+
+    /** Reads the status of some tokens once (Cube action `get`). */
+    async getPreAggregationJobStatuses(input: GetPreAggregationJobStatusesInput): Promise<GetPreAggregationJobStatusesResult> {
+      return asActivity(client, async () => {
+        const statuses = await client.getJobStatuses(input.tokens, { signal: cancellationSignal(), requestId: requestId() });
+        return { jobs: statuses.map(toJobRecord) };
+      });
+    },
+
+    /**
+     * Polls until every job is settled, heartbeating its progress. A retried attempt (after a worker
+     * crash) resumes from the last heartbeat: it never triggers anything, it only polls the same tokens.
+     * Failures are returned in `outcome`, not thrown, so the workflow can decide to retrigger.
+     */
+    async waitForPreAggregationJobs(input: WaitForPreAggregationJobsInput): Promise<WaitForPreAggregationJobsResult> {
+      return asActivity(client, async () => {
+        const info = activityInfo();
+        const resumed = info.heartbeatDetails as WaitHeartbeatDetails | undefined;
+        let latest: WaitHeartbeatDetails | undefined = resumed;
+        // Heartbeat on a timer as well as after each poll, so cancellation reaches a long sleep promptly.
+        const beatEveryMs = Math.max(500, Math.min(10_000, (info.heartbeatTimeoutMs ?? 30_000) / 3));
+        const ticker = setInterval(() => heartbeat(latest), beatEveryMs);
+        heartbeat(latest);
+        try {
+          const result = await pollJobs(
+            (tokens, signal) => client.getJobStatuses(tokens, { signal, requestId: requestId() }),
+            {
+              tokens: input.tokens,
+              policy: input.policy,
+              failFast: input.failFast,
+              deadlineMs: input.deadlineMs,
+              initialPollIntervalMs: input.initialPollIntervalMs,
+              maxPollIntervalMs: input.maxPollIntervalMs,
+              pollBackoffFactor: input.pollBackoffFactor,
+              signal: cancellationSignal(),
+              resumeFrom: resumed?.wait as WaitState | undefined,
+              onPollError: (error, consecutiveFailures) => {
+                log.warn('Polling Cube failed; polling again at the next interval', { error: client.redact(error.message), consecutiveFailures });
+              },
+              onProgress: ({ state, summary }) => {
+                latest = { wait: state, counts: summary.counts };
+                heartbeat(latest);
+              },
+            },
+          );
+          return {
+            outcome: result.outcome,
+            jobs: result.jobs.map(toJobRecord),
+            polls: result.polls,
+            elapsedMs: result.elapsedMs,
+            ambiguousSinceMs: result.ambiguousSinceMs,
+          };
+        } finally {
+          clearInterval(ticker);
+        }
+      });
+    },
+  };
+}
+
+/** The activities object; workflows proxy this type (`import type`). */
+export type CubeJobsActivities = ReturnType<typeof createCubeJobsActivities>;

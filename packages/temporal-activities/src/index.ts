@@ -1,0 +1,19 @@
+/**
+ * `@cube-jobs/temporal-activities`: Temporal activities for Cube's pre-aggregation jobs API.
+ * Create them around a configured `@cube-jobs/core` client in your worker; the workflows in
+ * `@cube-jobs/temporal-workflows` call them.
+ *
+ * @example
+ * ```ts
+ * import { createCubeJobsClient } from '@cube-jobs/core';
+ * import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
+ *
+ * const client = createCubeJobsClient({ apiUrl: process.env.CUBE_API_URL!, apiSecret: process.env.CUBE_API_SECRET!, maxRetries: 0 });
+ * const worker = await Worker.create({ taskQueue: 'cube-jobs', workflowsPath, activities: createCubeJobsActivities({ client }) });
+ * ```
+ *
+ * @module
+ */
+export { createCubeJobsActivities, toJobRecord, type CubeJobsActivities, type CubeJobsActivitiesOptions } from './activities.js';
+export { toApplicationFailure } from './failures.js';
+export type * from './types.js';

@@ -1,0 +1,92 @@
+/**
+ * Inputs and results of the Cube jobs activities. Plain JSON: these values travel through Temporal
+ * history, so they hold no secrets, and durations are `…Ms` numbers.
+ *
+ * @module
+ */
+import type { JobState, JobsPolicy, PollScheduleOptions, PreAggregationSelector, WaitOutcome, WaitState } from '@cube-jobs/core';
+
+/** What a job builds, as far as Cube told us; used to trigger exactly that job again. */
+export interface JobTarget {
+  /** `cube.preAggregation`. */
+  readonly preAggregation: string;
+  /** Data source of the pre-aggregation's cube. */
+  readonly dataSource?: string | undefined;
+  /** Time zone the job builds in. */
+  readonly timezone?: string | undefined;
+  /** The security context the job builds under (echoed by Cube). */
+  readonly securityContext?: unknown;
+  /** Start of the partition (local wall time), when the table name shows one. */
+  readonly partitionStart?: string | undefined;
+}
+
+/** One job, compactly: enough to report it and, when it did not succeed, to trigger it again. */
+export interface JobRecord {
+  readonly token: string;
+  /** Classified state. */
+  readonly state: JobState;
+  /** Cube's status string (for `failure`, it carries Cube's message). */
+  readonly status: string;
+  /** Versioned physical table, when Cube knows the job. */
+  readonly table?: string | undefined;
+  /** What the job builds; kept for jobs that did not end `done`. */
+  readonly target?: JobTarget | undefined;
+}
+
+/** Input of `triggerPreAggregationBuild`. */
+export interface TriggerPreAggregationBuildInput {
+  /** Which pre-aggregations, contexts, time zones and partitions to build. */
+  readonly selector: PreAggregationSelector;
+}
+
+/** Result of `triggerPreAggregationBuild`. */
+export interface TriggerPreAggregationBuildResult {
+  /** One token per job, in Cube's order. */
+  readonly tokens: string[];
+}
+
+/** Input of `getPreAggregationJobStatuses`. */
+export interface GetPreAggregationJobStatusesInput {
+  /** Tokens to read. */
+  readonly tokens: readonly string[];
+}
+
+/** Result of `getPreAggregationJobStatuses`. */
+export interface GetPreAggregationJobStatusesResult {
+  /** One record per token, in order. */
+  readonly jobs: JobRecord[];
+}
+
+/** Input of `waitForPreAggregationJobs`. */
+export interface WaitForPreAggregationJobsInput extends PollScheduleOptions {
+  /** Tokens to wait for. */
+  readonly tokens: readonly string[];
+  /** How to treat `missing_partition` and `not_found`. */
+  readonly policy?: Partial<JobsPolicy> | undefined;
+  /** Stop at the first failure. @default true */
+  readonly failFast?: boolean | undefined;
+  /** Stop waiting after this long (counted across retries of the activity). */
+  readonly deadlineMs?: number | undefined;
+}
+
+/** Result of `waitForPreAggregationJobs`: every job's final status, whatever the outcome. */
+export interface WaitForPreAggregationJobsResult {
+  /** How the wait ended; failures are reported here, not thrown, so the workflow can retrigger. */
+  readonly outcome: WaitOutcome;
+  /** One record per token, in order. */
+  readonly jobs: JobRecord[];
+  /** Status polls made (across retries of the activity). */
+  readonly polls: number;
+  /** Time spent waiting (across retries of the activity). */
+  readonly elapsedMs: number;
+  /** When each still-ambiguous token was first seen so (epoch ms). */
+  readonly ambiguousSinceMs: Readonly<Record<string, number>>;
+}
+
+/** What `waitForPreAggregationJobs` records in each heartbeat; a retry resumes from it. */
+export interface WaitHeartbeatDetails {
+  /** Resumable wait state. */
+  readonly wait: WaitState;
+  /** Jobs per state after the last poll. */
+  readonly counts: Readonly<Record<JobState, number>>;
+}

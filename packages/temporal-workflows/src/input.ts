@@ -1,0 +1,98 @@
+/**
+ * Validation of `buildPreAggregations` input: the selector with core's schema, the rest with zod, each
+ * error naming its field (`input.wait.pollInterval: …`). Workflow-safe.
+ *
+ * @module
+ */
+import { CubeJobsValidationError, parseSelector, toValidationIssues, type PreAggregationSelector, type ValidationIssue } from '@cube-jobs/core/protocol';
+import { msToNumber, type Duration } from '@temporalio/common';
+import { z } from 'zod';
+import type { BuildPreAggregationsInput } from './types.js';
+
+const duration = z.custom<Duration>(
+  (value) => {
+    if (typeof value !== 'string' && typeof value !== 'number') return false;
+    try {
+      return msToNumber(value as Duration) > 0;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be a positive duration such as "30s", "5m" or a number of milliseconds' },
+);
+
+const ambiguousAction = z.enum(['fail', 'retrigger', 'wait']);
+
+const InputSchema = z.strictObject({
+  selector: z.unknown(),
+  wait: z
+    .strictObject({
+      mode: z.enum(['heartbeat', 'timer']).optional(),
+      pollInterval: duration.optional(),
+      maxPollInterval: duration.optional(),
+      deadline: duration.optional(),
+      heartbeatTimeout: duration.optional(),
+    })
+    .optional(),
+  policy: z
+    .strictObject({
+      onMissingPartition: ambiguousAction.optional(),
+      onNotFound: ambiguousAction.optional(),
+      ambiguousGrace: duration.optional(),
+      onFailure: z.enum(['fail', 'retrigger']).optional(),
+      maxRetriggers: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(100, 'must be at most 100').optional(),
+      failFast: z.boolean().optional(),
+    })
+    .optional(),
+  resume: z.unknown().optional(),
+});
+
+/** Input with defaults applied and durations in milliseconds. */
+export interface ResolvedBuildInput {
+  readonly selector: PreAggregationSelector;
+  readonly mode: 'heartbeat' | 'timer';
+  readonly pollIntervalMs: number;
+  readonly maxPollIntervalMs: number;
+  readonly deadlineMs: number | undefined;
+  readonly heartbeatTimeoutMs: number;
+  readonly onMissingPartition: 'fail' | 'retrigger' | 'wait';
+  readonly onNotFound: 'fail' | 'retrigger' | 'wait';
+  readonly ambiguousGraceMs: number;
+  readonly onFailure: 'fail' | 'retrigger';
+  readonly maxRetriggers: number;
+  readonly failFast: boolean;
+}
+
+/** Validates the input; throws {@link CubeJobsValidationError} listing every bad field. */
+export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBuildInput {
+  const issues: ValidationIssue[] = [];
+  const parsed = InputSchema.safeParse(input);
+  if (!parsed.success) issues.push(...toValidationIssues(parsed.error, 'input'));
+  let selector: PreAggregationSelector | undefined;
+  try {
+    selector = parseSelector((input as { selector?: unknown } | undefined)?.selector);
+  } catch (error) {
+    if (!(error instanceof CubeJobsValidationError)) throw error;
+    issues.push(...error.issues.map((issue) => ({ ...issue, path: `input.${issue.path}` })));
+  }
+  if (issues.length > 0 || !parsed.success || !selector) {
+    throw new CubeJobsValidationError('buildPreAggregations input', issues);
+  }
+  const { wait = {}, policy = {} } = parsed.data;
+  const ms = (value: Duration | undefined, fallback: number) => (value === undefined ? fallback : msToNumber(value));
+  const pollIntervalMs = ms(wait.pollInterval, 1000);
+  return {
+    selector,
+    mode: wait.mode ?? 'heartbeat',
+    pollIntervalMs,
+    maxPollIntervalMs: Math.max(pollIntervalMs, ms(wait.maxPollInterval, 30_000)),
+    deadlineMs: wait.deadline === undefined ? undefined : msToNumber(wait.deadline),
+    heartbeatTimeoutMs: ms(wait.heartbeatTimeout, 30_000),
+    onMissingPartition: policy.onMissingPartition ?? 'retrigger',
+    onNotFound: policy.onNotFound ?? 'retrigger',
+    ambiguousGraceMs: ms(policy.ambiguousGrace, 60_000),
+    onFailure: policy.onFailure ?? 'fail',
+    maxRetriggers: policy.maxRetriggers ?? 3,
+    failFast: policy.failFast ?? false,
+  };
+}

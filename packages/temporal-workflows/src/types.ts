@@ -1,0 +1,128 @@
+/**
+ * Inputs, results and progress of `buildPreAggregations`. Workflow-safe (types and constants only).
+ *
+ * @module
+ */
+import type { AmbiguousJobAction, JobState, PreAggregationSelector } from '@cube-jobs/core/protocol';
+import type { JobRecord, JobTarget } from '@cube-jobs/temporal-activities';
+import type { Duration } from '@temporalio/common';
+
+/** The task queue the demo and the docs use. */
+export const CUBE_JOBS_TASK_QUEUE = 'cube-jobs';
+
+/** How the workflow waits for the jobs. */
+export interface BuildWaitOptions {
+  /**
+   * `heartbeat`: one long activity polls and heartbeats (about 3 history events per wait, however long).
+   * `timer`: the workflow sleeps on durable timers and polls with short activities (history grows per poll;
+   * the workflow continues as new before it grows large).
+   * @default 'heartbeat'
+   */
+  readonly mode?: 'heartbeat' | 'timer';
+  /** First poll delay and shortest interval. @default '1s' */
+  readonly pollInterval?: Duration;
+  /** Longest interval between polls. @default '30s' */
+  readonly maxPollInterval?: Duration;
+  /** Give up when the jobs are not settled this long after the workflow started. @default none (Cube forgets jobs after 24 h) */
+  readonly deadline?: Duration;
+  /** Heartbeat timeout of the waiting activity (heartbeat mode): how soon a crashed worker's wait is taken over. @default '30s' */
+  readonly heartbeatTimeout?: Duration;
+}
+
+/** What to do when jobs do not succeed. */
+export interface BuildPolicy {
+  /** `missing_partition` (Cube no longer knows the outcome). @default 'retrigger' */
+  readonly onMissingPartition?: AmbiguousJobAction;
+  /** `not_found` (Cube restarted with its memory driver, or the token expired). @default 'retrigger' */
+  readonly onNotFound?: AmbiguousJobAction;
+  /** With `wait`: how long a job may stay ambiguous before it counts as failed. @default '60s' */
+  readonly ambiguousGrace?: Duration;
+  /** `failure: …` statuses: fail the workflow, or trigger the failed jobs again. @default 'fail' */
+  readonly onFailure?: 'fail' | 'retrigger';
+  /** How many times one job may be triggered again (its `attempt` is at most `maxRetriggers + 1`). @default 3 */
+  readonly maxRetriggers?: number;
+  /** Fail at the first failed job instead of letting the others finish first. @default false */
+  readonly failFast?: boolean;
+}
+
+/** Input of `buildPreAggregations`. */
+export interface BuildPreAggregationsInput {
+  /** What to build (recorded in history: put no secrets in security contexts). */
+  readonly selector: PreAggregationSelector;
+  /** How to wait. */
+  readonly wait?: BuildWaitOptions;
+  /** What to do when jobs do not succeed. */
+  readonly policy?: BuildPolicy;
+  /** @internal State carried across continue-as-new; never set it yourself. */
+  readonly resume?: BuildState;
+}
+
+/** One job of the build, with the trigger attempt that created it (1 = the first trigger). */
+export interface BuildJob extends JobRecord {
+  /** 1 for jobs of the first trigger, 2 for their first retrigger, … */
+  readonly attempt: number;
+}
+
+/** @internal The workflow's durable state. */
+export interface BuildState {
+  /** Jobs being tracked (superseded jobs are dropped when retriggered). */
+  jobs: BuildJob[];
+  /** `post` requests made (trigger plus retriggers). */
+  triggers: number;
+  /** Jobs triggered again so far. */
+  retriggered: number;
+  /** Status polls made. */
+  polls: number;
+  /** Workflow start (epoch ms), kept across continue-as-new. */
+  startedAtMs: number;
+  /** Timer mode: when each token was first seen ambiguous. */
+  ambiguousSinceMs: Record<string, number>;
+  /** Timer mode: the current poll interval. */
+  pollIntervalMs: number;
+  /** Runs so far (1 + continue-as-new count). */
+  runs: number;
+}
+
+/** What the build is doing. */
+export type BuildPhase = 'triggering' | 'waiting' | 'retriggering' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Answer of the `getBuildProgress` query. */
+export interface BuildProgress {
+  readonly phase: BuildPhase;
+  readonly waitMode: 'heartbeat' | 'timer';
+  /** Jobs per state, as last seen by the workflow. In heartbeat mode, per-poll counts live in the waiting activity's heartbeat details. */
+  readonly counts: Readonly<Record<JobState, number>>;
+  /** Every job as last seen by the workflow. */
+  readonly jobs: ReadonlyArray<Pick<BuildJob, 'token' | 'state' | 'table' | 'attempt'>>;
+  readonly triggers: number;
+  readonly polls: number;
+  readonly elapsedMs: number;
+}
+
+/** Result of a successful `buildPreAggregations`. */
+export interface BuildPreAggregationsResult {
+  readonly outcome: 'succeeded';
+  /** Every job's final status and table. */
+  readonly jobs: BuildJob[];
+  readonly counts: Readonly<Record<JobState, number>>;
+  /** `post` requests made (1 unless jobs were triggered again). */
+  readonly triggers: number;
+  /** Jobs triggered again. */
+  readonly retriggeredJobs: number;
+  /** Status polls made. */
+  readonly polls: number;
+  /** Runs of the workflow (more than 1 after continue-as-new). */
+  readonly runs: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+}
+
+/** Failure types the workflow raises, as `ApplicationFailure.type`. */
+export const BUILD_FAILURE_TYPES = {
+  buildFailed: 'PreAggregationBuildFailedError',
+  deadline: 'PreAggregationWaitTimeoutError',
+  invalidInput: 'CubeJobsValidationError',
+} as const;
+
+export type { JobTarget };

@@ -1,0 +1,322 @@
+/**
+ * `buildPreAggregations`: trigger a Cube pre-aggregation build once, wait for it durably, trigger
+ * again only the jobs that need it, and report every job's outcome.
+ *
+ * This module runs in Temporal's workflow sandbox: it imports `@temporalio/workflow`, the pure part of
+ * core (`@cube-jobs/core/protocol`) and activity *types* only.
+ *
+ * @module
+ */
+import {
+  CubeJobsValidationError,
+  countJobStates,
+  isAmbiguousState,
+  isFinalState,
+  summarizeJobs,
+  type JobStatus,
+  type PreAggregationSelector,
+} from '@cube-jobs/core/protocol';
+import type { CubeJobsActivities, JobRecord, WaitForPreAggregationJobsResult } from '@cube-jobs/temporal-activities';
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  continueAsNew,
+  defineQuery,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { resolveBuildInput, type ResolvedBuildInput } from './input.js';
+import {
+  BUILD_FAILURE_TYPES,
+  type BuildJob,
+  type BuildPhase,
+  type BuildPreAggregationsInput,
+  type BuildPreAggregationsResult,
+  type BuildProgress,
+  type BuildState,
+} from './types.js';
+
+/** Query: what the build is doing now. */
+export const getBuildProgress = defineQuery<BuildProgress>('getBuildProgress');
+
+/** Non-retryable activity failure types: retrying them cannot help. */
+const NON_RETRYABLE = [
+  'CubeJobsValidationError',
+  'CubeJobsConfigError',
+  'CubeJobsSelectorError',
+  'CubeJobsBadRequestError',
+  'CubeJobsAuthError',
+  'CubeJobsMissingScopeError',
+  'CubeJobsProtocolError',
+  'CubeJobsApiError',
+];
+
+/** Timer mode continues as new after this many events even if the server does not suggest it. */
+const TIMER_MODE_HISTORY_LIMIT = 5_000;
+
+function shortActivities() {
+  return proxyActivities<CubeJobsActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+}
+
+function waitingActivity(config: ResolvedBuildInput, remainingMs: number | undefined) {
+  // The activity bounds the wait itself (deadline); startToClose only has to outlast it.
+  const budgetMs = (remainingMs ?? 25 * 3_600_000) + 5 * 60_000;
+  return proxyActivities<CubeJobsActivities>({
+    startToCloseTimeout: budgetMs,
+    heartbeatTimeout: config.heartbeatTimeoutMs,
+    retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  }).waitForPreAggregationJobs;
+}
+
+const isActive = (job: BuildJob, config: ResolvedBuildInput) =>
+  !isFinalState(job.state) && !(isAmbiguousState(job.state) && (job.state === 'missing_partition' ? config.onMissingPartition : config.onNotFound) !== 'wait');
+
+function asStatus(job: JobRecord): JobStatus {
+  return { token: job.token, raw: job.status, state: job.state, table: job.table, ...(job.state === 'failure' ? { message: job.status.replace(/^failure:?\s*/, '') } : {}) } as JobStatus;
+}
+
+/** The narrowest selector that builds a job again: its pre-aggregation, context, time zone and partition. */
+function narrowSelector(job: BuildJob, original: PreAggregationSelector): PreAggregationSelector {
+  const target = job.target;
+  if (!target) return original;
+  const context =
+    target.securityContext !== undefined && target.securityContext !== null && typeof target.securityContext === 'object'
+      ? { securityContext: target.securityContext as Record<string, unknown> }
+      : undefined;
+  const partition = target.partitionStart;
+  const dateRange = partition ? ([partition, partition] as [string, string]) : original.dateRange;
+  return {
+    contexts: context ? [context] : original.contexts,
+    timezones: target.timezone ? [target.timezone] : original.timezones,
+    preAggregations: [target.preAggregation],
+    ...(dateRange ? { dateRange } : {}),
+  };
+}
+
+/** JSON with sorted keys, so equal selectors compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function describe(jobs: readonly BuildJob[]): string {
+  const shown = jobs.slice(0, 20).map((job) => `${job.table ?? job.target?.preAggregation ?? job.token} (${job.status})`);
+  return shown.join('; ') + (jobs.length > 20 ? `; and ${jobs.length - 20} more` : '');
+}
+
+/**
+ * Triggers the builds a selector matches exactly once, waits for them, triggers again only the jobs
+ * the policy says to, and returns every job's final status. Fails with a non-retryable
+ * `ApplicationFailure` of type `PreAggregationBuildFailedError` listing every failed job.
+ */
+export async function buildPreAggregations(input: BuildPreAggregationsInput): Promise<BuildPreAggregationsResult> {
+  let config: ResolvedBuildInput;
+  try {
+    config = resolveBuildInput(input);
+  } catch (error) {
+    if (error instanceof CubeJobsValidationError) {
+      throw ApplicationFailure.nonRetryable(error.message, BUILD_FAILURE_TYPES.invalidInput, { issues: error.issues });
+    }
+    throw error;
+  }
+  const state: BuildState = input.resume ?? {
+    jobs: [],
+    triggers: 0,
+    retriggered: 0,
+    polls: 0,
+    startedAtMs: Date.now(),
+    ambiguousSinceMs: {},
+    pollIntervalMs: config.pollIntervalMs,
+    runs: 1,
+  };
+  let phase: BuildPhase = state.triggers === 0 ? 'triggering' : 'waiting';
+  setHandler(getBuildProgress, () => ({
+    phase,
+    waitMode: config.mode,
+    counts: countJobStates(state.jobs.map(asStatus)),
+    jobs: state.jobs.map(({ token, state: jobState, table, attempt }) => ({ token, state: jobState, table, attempt })),
+    triggers: state.triggers,
+    polls: state.polls,
+    elapsedMs: Date.now() - state.startedAtMs,
+  }));
+
+  const activities = shortActivities();
+  const remainingMs = () => (config.deadlineMs === undefined ? undefined : config.deadlineMs - (Date.now() - state.startedAtMs));
+
+  const trigger = async (selector: PreAggregationSelector, attempt: number): Promise<BuildJob[]> => {
+    const { tokens } = await activities.triggerPreAggregationBuild({ selector });
+    state.triggers += 1;
+    return tokens.map((token) => ({ token, state: 'scheduled', status: 'scheduled', attempt }));
+  };
+
+  const update = (records: readonly JobRecord[]) => {
+    const byToken = new Map(records.map((record) => [record.token, record]));
+    state.jobs = state.jobs.map((job) => {
+      const record = byToken.get(job.token);
+      // Keep what Cube said before when it forgets a job (not_found has no table or selector).
+      return record ? { ...job, ...record, table: record.table ?? job.table, target: record.target ?? job.target } : job;
+    });
+  };
+
+  try {
+    if (state.triggers === 0) state.jobs = await trigger(config.selector, 1);
+    phase = 'waiting';
+
+    for (;;) {
+      const outcome = config.mode === 'heartbeat' ? await waitWithHeartbeats(config, state, remainingMs(), update) : await waitWithTimers(config, state, remainingMs, update, input);
+      const summary = summarizeJobs(state.jobs.map(asStatus), {
+        policy: { onMissingPartition: config.onMissingPartition, onNotFound: config.onNotFound, ambiguousGraceMs: config.ambiguousGraceMs },
+        ambiguousSinceMs: state.ambiguousSinceMs,
+        nowMs: Date.now(),
+      });
+
+      if (outcome === 'deadline_exceeded') {
+        const pending = state.jobs.filter((job) => !isFinalState(job.state));
+        phase = 'failed';
+        throw ApplicationFailure.nonRetryable(
+          `${pending.length} pre-aggregation job(s) still unfinished at the deadline: ${describe(pending)}`,
+          BUILD_FAILURE_TYPES.deadline,
+          { pendingJobs: pending },
+        );
+      }
+      if (summary.outcome === 'succeeded') break;
+
+      const failedTokens = new Set(summary.failed.map((j) => j.token));
+      const toRetrigger = state.jobs.filter(
+        (job) =>
+          summary.retrigger.some((j) => j.token === job.token) ||
+          (config.onFailure === 'retrigger' && job.state === 'failure' && failedTokens.has(job.token)),
+      );
+      const hardFailed = state.jobs.filter((job) => failedTokens.has(job.token) && !toRetrigger.includes(job));
+      // Each job may be triggered again at most maxRetriggers times.
+      const exhausted = toRetrigger.filter((job) => job.attempt > config.maxRetriggers);
+
+      if (hardFailed.length === 0 && exhausted.length === 0 && toRetrigger.length > 0) {
+        phase = 'retriggering';
+        const groups = new Map<string, { selector: PreAggregationSelector; jobs: BuildJob[] }>();
+        for (const job of toRetrigger) {
+          const selector = narrowSelector(job, config.selector);
+          const key = canonical(selector);
+          groups.set(key, { selector, jobs: [...(groups.get(key)?.jobs ?? []), job] });
+        }
+        log.info('Triggering jobs again', { jobs: toRetrigger.length, posts: groups.size });
+        const replaced = new Set(toRetrigger.map((job) => job.token));
+        const fresh = await Promise.all(
+          [...groups.values()].map(({ selector, jobs }) => trigger(selector, Math.max(...jobs.map((j) => j.attempt)) + 1)),
+        );
+        state.retriggered += toRetrigger.length;
+        for (const token of replaced) delete state.ambiguousSinceMs[token];
+        state.jobs = [...state.jobs.filter((job) => !replaced.has(job.token)), ...fresh.flat()];
+        phase = 'waiting';
+        continue;
+      }
+
+      const failed = [...hardFailed, ...toRetrigger];
+      phase = 'failed';
+      const reason = exhausted.length > 0 ? ` (${exhausted.length} triggered again ${config.maxRetriggers} time(s) already)` : '';
+      throw ApplicationFailure.nonRetryable(
+        `${failed.length} pre-aggregation job(s) failed${reason}: ${describe(failed)}`,
+        BUILD_FAILURE_TYPES.buildFailed,
+        { failedJobs: failed, counts: countJobStates(state.jobs.map(asStatus)) },
+      );
+    }
+  } catch (error) {
+    if (isCancellation(error)) {
+      phase = 'cancelled';
+      const unfinished = state.jobs.filter((job) => !isFinalState(job.state));
+      // Cube's jobs API cannot cancel a build: report what keeps running there.
+      log.warn('Build cancelled; Cube keeps building the unfinished jobs', { unfinished: unfinished.map((j) => j.table ?? j.token) });
+    }
+    throw error;
+  }
+
+  phase = 'succeeded';
+  const finishedAtMs = Date.now();
+  return {
+    outcome: 'succeeded',
+    jobs: state.jobs,
+    counts: countJobStates(state.jobs.map(asStatus)),
+    triggers: state.triggers,
+    retriggeredJobs: state.retriggered,
+    polls: state.polls,
+    runs: state.runs,
+    startedAt: new Date(state.startedAtMs).toISOString(),
+    finishedAt: new Date(finishedAtMs).toISOString(),
+    durationMs: finishedAtMs - state.startedAtMs,
+  };
+}
+
+/** Heartbeat mode: one long activity polls until the active jobs settle. */
+async function waitWithHeartbeats(
+  config: ResolvedBuildInput,
+  state: BuildState,
+  remainingMs: number | undefined,
+  update: (records: readonly JobRecord[]) => void,
+): Promise<WaitForPreAggregationJobsResult['outcome']> {
+  const tokens = state.jobs.filter((job) => isActive(job, config)).map((job) => job.token);
+  if (tokens.length === 0) return 'succeeded';
+  if (remainingMs !== undefined && remainingMs <= 0) return 'deadline_exceeded';
+  const result = await waitingActivity(config, remainingMs)({
+    tokens,
+    policy: { onMissingPartition: config.onMissingPartition, onNotFound: config.onNotFound, ambiguousGraceMs: config.ambiguousGraceMs },
+    failFast: config.failFast,
+    deadlineMs: remainingMs,
+    initialPollIntervalMs: config.pollIntervalMs,
+    maxPollIntervalMs: config.maxPollIntervalMs,
+  });
+  state.polls += result.polls;
+  state.ambiguousSinceMs = { ...result.ambiguousSinceMs };
+  update(result.jobs);
+  return result.outcome;
+}
+
+/** Timer mode: durable sleeps and one short status activity per poll; continues as new before history grows large. */
+async function waitWithTimers(
+  config: ResolvedBuildInput,
+  state: BuildState,
+  remainingMs: () => number | undefined,
+  update: (records: readonly JobRecord[]) => void,
+  input: BuildPreAggregationsInput,
+): Promise<WaitForPreAggregationJobsResult['outcome']> {
+  const { getPreAggregationJobStatuses } = shortActivities();
+  const policy = { onMissingPartition: config.onMissingPartition, onNotFound: config.onNotFound, ambiguousGraceMs: config.ambiguousGraceMs };
+  for (;;) {
+    const tokens = state.jobs.filter((job) => isActive(job, config)).map((job) => job.token);
+    if (tokens.length === 0) return 'succeeded';
+    const remaining = remainingMs();
+    if (remaining !== undefined && remaining <= 0) return 'deadline_exceeded';
+    await sleep(remaining === undefined ? state.pollIntervalMs : Math.min(state.pollIntervalMs, remaining));
+    const { jobs } = await getPreAggregationJobStatuses({ tokens });
+    state.polls += 1;
+    const now = Date.now();
+    for (const job of jobs) {
+      if (isAmbiguousState(job.state)) state.ambiguousSinceMs[job.token] ??= now;
+      else delete state.ambiguousSinceMs[job.token];
+    }
+    update(jobs);
+    state.pollIntervalMs = Math.min(config.maxPollIntervalMs, Math.round(state.pollIntervalMs * 1.5));
+    const summary = summarizeJobs(state.jobs.map(asStatus), { policy, ambiguousSinceMs: state.ambiguousSinceMs, nowMs: now });
+    if (summary.outcome !== 'running' && (summary.outcome !== 'failed' || config.failFast || summary.pending.length === 0)) {
+      return summary.outcome === 'succeeded' ? 'succeeded' : summary.outcome === 'failed' ? 'failed' : 'retrigger';
+    }
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > TIMER_MODE_HISTORY_LIMIT) {
+      await continueAsNew<typeof buildPreAggregations>({ ...input, resume: { ...state, runs: state.runs + 1 } });
+    }
+  }
+}

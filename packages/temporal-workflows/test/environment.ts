@@ -1,0 +1,57 @@
+/**
+ * Shared test plumbing: a real Temporal dev server, the fake Cube, real activities, a bundled workflow.
+ */
+import { randomUUID } from 'node:crypto';
+import { createCubeJobsClient, type CubeJobsClient } from '@cube-jobs/core';
+import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
+import { startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { workflowsPath } from '../src/index.js';
+
+let runtimeInstalled = false;
+
+/** Keeps the SDK's own logs quiet unless something is wrong. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** Starts a local dev server from the resolved binary. */
+export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createLocal({ server: { executable: inject('temporalExecutable') } });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundles the workflows once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+/** A fake Cube plus a client for it. */
+export async function startCube(options: FakeCubeOptions = {}): Promise<{ cube: FakeCube; client: CubeJobsClient }> {
+  const cube = await startFakeCube({ buildDurationMs: 50, ...options });
+  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0, timeoutMs: 5000 });
+  return { cube, client };
+}
+
+/** Creates a worker on a fresh task queue hosting the real activities. */
+export async function createWorker(env: TestWorkflowEnvironment, client: CubeJobsClient, taskQueue = `cube-jobs-${randomUUID()}`) {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createCubeJobsActivities({ client }),
+  });
+  return { worker, taskQueue };
+}
+
+/** A minimal selector. */
+export const baseSelector = { contexts: [{ securityContext: {} }], timezones: ['UTC'] };
+
+/** Fast polling for tests. */
+export const fastWait = { pollInterval: 50, maxPollInterval: 200, heartbeatTimeout: '5s' } as const;

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    environment: 'node',
+    include: ['test/**/*.test.ts'],
+    // Temporal's native bridge and workers misbehave in worker threads; one file at a time on 2 cores.
+    pool: 'forks',
+    fileParallelism: false,
+    globalSetup: ['./test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 15 * 60_000,
+  },
+});
