@@ -12,11 +12,20 @@ import { workflowsPath } from '../src/index.js';
 
 let runtimeInstalled = false;
 
-/** Keeps the SDK's own logs quiet unless something is wrong. */
+/** Every log line the worker produced in this test file (workflow, activity and SDK logs at INFO and above). */
+export const capturedLogs: string[] = [];
+
+/** Captures the worker's logs for assertions, printing only warnings and errors. */
 export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      const line = `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, (_k, v: unknown) => (v instanceof Error ? { message: v.message, stack: v.stack } : v))}`;
+      capturedLogs.push(line);
+      if (entry.level === 'WARN' || entry.level === 'ERROR') console.warn(line);
+    }),
+  });
 }
 
 /** Starts a local dev server from the resolved binary. */

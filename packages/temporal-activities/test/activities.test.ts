@@ -1,0 +1,140 @@
+/**
+ * The activities inside Temporal's MockActivityEnvironment (heartbeats, cancellation, resume),
+ * talking over HTTP to the fake Cube.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  CubeJobsAuthError,
+  CubeJobsBadRequestError,
+  CubeJobsRateLimitError,
+  CubeJobsServerError,
+  PreAggregationBuildFailedError,
+  createCubeJobsClient,
+  parseJobStatus,
+} from '@cube-jobs/core';
+import { startFakeCube, type FakeCube } from '@cube-jobs/testing';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createCubeJobsActivities, toApplicationFailure, type WaitHeartbeatDetails } from '../src/index.js';
+
+/** `MockActivityEnvironment.run` with the activity's own input and output types. */
+function run<I, O>(env: MockActivityEnvironment, activity: (input: I) => Promise<O>, input: I): Promise<O> {
+  return env.run(activity, input) as Promise<O>;
+}
+
+const selector = { contexts: [{ securityContext: {} }], timezones: ['UTC'] };
+let cube: FakeCube | undefined;
+afterEach(async () => {
+  await cube?.stop();
+  cube = undefined;
+});
+
+async function setup(buildDurationMs = 50) {
+  cube = await startFakeCube({ buildDurationMs });
+  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+  return { cube, activities: createCubeJobsActivities({ client }) };
+}
+
+describe('triggerPreAggregationBuild', () => {
+  test('posts once and returns the tokens, with a request id naming the workflow and activity', async () => {
+    const { cube, activities } = await setup();
+    const env = new MockActivityEnvironment({ activityId: 'act-1' });
+    const { tokens } = await run(env, activities.triggerPreAggregationBuild, { selector: { ...selector, cubes: ['orders'] } });
+    expect(tokens).toHaveLength(7);
+    expect(cube.posts()).toHaveLength(1);
+    expect(cube.requests[0]?.headers['x-request-id']).toMatch(/^.+:act-1:1-span-1$/);
+  });
+
+  test('a selector Cube rejects becomes a non-retryable failure carrying Cube\'s message', async () => {
+    const { activities } = await setup();
+    const error = await run(new MockActivityEnvironment(), activities.triggerPreAggregationBuild, { selector: { ...selector, cubes: ['nope'] } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect((error as ApplicationFailure).type).toBe('CubeJobsBadRequestError');
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect((error as ApplicationFailure).message).toContain("A user's selector doesn't match any of the pre-aggregations");
+    expect((error as ApplicationFailure).details?.[0]).toMatchObject({ status: 400 });
+  });
+});
+
+describe('waitForPreAggregationJobs', () => {
+  test('heartbeats its progress and returns every job', async () => {
+    const { activities } = await setup();
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 3000 });
+    const beats: WaitHeartbeatDetails[] = [];
+    env.on('heartbeat', (details: WaitHeartbeatDetails | undefined) => details && beats.push(details));
+    const { tokens } = await run(env, activities.triggerPreAggregationBuild, { selector: { ...selector, cubes: ['orders'] } });
+    const result = await run(env, activities.waitForPreAggregationJobs, { tokens, initialPollIntervalMs: 20, maxPollIntervalMs: 50 });
+    expect(result.outcome).toBe('succeeded');
+    expect(result.jobs.map((j) => j.state)).toEqual(Array(7).fill('done'));
+    expect(result.jobs.every((j) => j.target === undefined && j.table !== undefined)).toBe(true);
+    expect(beats.length).toBeGreaterThan(0);
+    expect(beats.at(-1)?.counts.done).toBe(7);
+    expect(beats.at(-1)?.wait.polls).toBe(result.polls);
+  });
+
+  test('a retried attempt resumes from heartbeat details and never posts', async () => {
+    const { cube, activities } = await setup();
+    const { tokens } = await run(new MockActivityEnvironment(), activities.triggerPreAggregationBuild, { selector: { ...selector, cubes: ['customers'] } });
+    const details: WaitHeartbeatDetails = {
+      wait: { startedAtMs: Date.now() - 10_000, polls: 4, ambiguousSinceMs: {} },
+      counts: { scheduled: 0, processing: 1, done: 0, failure: 0, missing_partition: 0, not_found: 0, pre_agg_not_found: 0, unknown: 0 },
+    };
+    const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: details });
+    const result = await run(env, activities.waitForPreAggregationJobs, { tokens, initialPollIntervalMs: 50 });
+    expect(result.outcome).toBe('succeeded');
+    expect(result.polls).toBeGreaterThan(4);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(10_000);
+    expect(cube.posts()).toHaveLength(1);
+  });
+
+  test('reports failures in the result with each job\'s target, instead of throwing', async () => {
+    const { activities } = await setup();
+    const env = new MockActivityEnvironment();
+    const { tokens } = await run(env, activities.triggerPreAggregationBuild, { selector: { ...selector, cubes: ['broken'] } });
+    const result = await run(env, activities.waitForPreAggregationJobs, { tokens, initialPollIntervalMs: 20 });
+    expect(result.outcome).toBe('failed');
+    expect(result.jobs[0]).toMatchObject({
+      state: 'failure',
+      target: { preAggregation: 'broken.broken_rollup', timezone: 'UTC', dataSource: 'default', securityContext: {} },
+    });
+  });
+
+  test('cancellation stops a long wait promptly as a CancelledFailure', async () => {
+    const { activities } = await setup(60_000);
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 3000 });
+    const { tokens } = await run(env, activities.triggerPreAggregationBuild, { selector: { ...selector, cubes: ['customers'] } });
+    const waiting = run(env, activities.waitForPreAggregationJobs, { tokens, initialPollIntervalMs: 10_000 }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const cancelledAt = Date.now();
+    env.cancel();
+    const error = await waiting;
+    expect(error).toBeInstanceOf(CancelledFailure);
+    expect(Date.now() - cancelledAt).toBeLessThan(1000);
+  });
+});
+
+describe('toApplicationFailure', () => {
+  const request = { action: 'post' as const, url: 'http://cube/x', requestId: 'r-span-1', attempt: 1 };
+  test.each([
+    [new CubeJobsBadRequestError('bad', { status: 400, cubeMessage: 'bad', body: {}, request }, false), 'CubeJobsBadRequestError', true],
+    [new CubeJobsAuthError('no', { status: 403, cubeMessage: 'Invalid token', body: {}, request }, false), 'CubeJobsAuthError', true],
+    [new CubeJobsServerError('boom', { status: 502, cubeMessage: undefined, body: '', request }), 'CubeJobsServerError', false],
+    [new PreAggregationBuildFailedError([parseJobStatus({ token: 't', status: 'failure: x', table: 'tbl' })]), 'PreAggregationBuildFailedError', true],
+    [new TypeError('plain'), 'TypeError', false],
+  ])('%s → type %s, nonRetryable %s', (error, type, nonRetryable) => {
+    const failure = toApplicationFailure(error);
+    expect(failure.type).toBe(type);
+    expect(failure.nonRetryable).toBe(nonRetryable);
+  });
+
+  test('a 429 carries Retry-After as the next retry delay', () => {
+    const failure = toApplicationFailure(new CubeJobsRateLimitError('slow', { status: 429, cubeMessage: 'slow', body: {}, request, retryAfterMs: 7000 }));
+    expect(failure.nextRetryDelay).toBe(7000);
+  });
+
+  test('redacts messages of foreign errors', () => {
+    const failure = toApplicationFailure(new Error('token=abc123secret'), (t) => t.replace('abc123secret', '[REDACTED]'));
+    expect(failure.message).toBe('token=[REDACTED]');
+  });
+});

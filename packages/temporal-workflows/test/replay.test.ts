@@ -1,0 +1,61 @@
+/**
+ * Determinism guard: committed histories (recorded from real runs) must replay against the current
+ * workflow code. Change the workflow in a way that breaks them only behind `patched()`.
+ * Record new ones with RECORD_HISTORIES=1 (writes test/histories/*.json).
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/index.js';
+import { baseSelector, createWorker, fastWait, quietRuntime, startCube, startTemporal, workflowBundle } from './environment.js';
+
+const folder = new URL('./histories/', import.meta.url);
+const committed = readdirSync(folder).filter((name) => name.endsWith('.json'));
+
+describe('replay', () => {
+  test.each(committed)('%s replays against the current workflow code', async (name) => {
+    quietRuntime();
+    const history = historyFromJSON(JSON.parse(readFileSync(new URL(name, folder), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, name);
+  });
+
+  test('histories are committed', () => {
+    expect(committed.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await startTemporal();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  const cases: Array<[string, BuildPreAggregationsInput, Parameters<typeof startCube>[0]]> = [
+    ['heartbeat-success', { selector: { ...baseSelector, cubes: ['orders'] }, wait: fastWait }, {}],
+    ['timer-success', { selector: { ...baseSelector, cubes: ['orders'] }, wait: { ...fastWait, mode: 'timer' } }, {}],
+    ['build-failure', { selector: { ...baseSelector, cubes: ['broken', 'customers'] }, wait: fastWait }, {}],
+    [
+      'retrigger-missing-partition',
+      { selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: fastWait },
+      {
+        model: {
+          cubes: [{ name: 'orders', preAggregations: [{ name: 'by_month', partitionGranularity: 'month', buildRange: ['2024-01-01', '2024-02-29'], outcome: ((n = 0) => () => (n++ === 0 ? { kind: 'missing_partition' as const } : { kind: 'done' as const }))() }] }],
+        },
+      },
+    ],
+  ];
+
+  test.each(cases)('records %s', async (name, input, cubeOptions) => {
+    const { cube, client } = await startCube(cubeOptions);
+    const { worker, taskQueue } = await createWorker(env, client);
+    const handle = await env.client.workflow.start(buildPreAggregations, { taskQueue, workflowId: `record-${name}`, args: [input] });
+    await worker.runUntil(handle.result().catch(() => undefined));
+    await cube.stop();
+    writeFileSync(new URL(`${name}.json`, folder), `${historyToJSON(await handle.fetchHistory())}\n`);
+  });
+});
