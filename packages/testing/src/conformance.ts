@@ -78,7 +78,7 @@ function errorOf(body: unknown): { error?: string } {
 /**
  * Cube names a table after its build time in whole seconds, so two builds of one partition within a
  * second collide (`relation … already exists`). Like the harness that recorded the live answers,
- * space the posts to one target by more than a second.
+ * space the posts to one target by more than a second, counted from the previous post's answer.
  */
 const lastPostAtMs = new WeakMap<ConformanceTarget, number>();
 const POST_SPACING_MS = 1100;
@@ -86,8 +86,9 @@ const POST_SPACING_MS = 1100;
 async function postAndWait(target: ConformanceTarget, selector: object): Promise<ConformanceObservation> {
   const waitMs = (lastPostAtMs.get(target) ?? 0) + POST_SPACING_MS - Date.now();
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-  lastPostAtMs.set(target, Date.now());
   const posted = await jobs(target, { action: 'post', selector: { ...ctx, ...selector } });
+  // Measured from the answer: Cube names the tables while it plans, before it answers.
+  lastPostAtMs.set(target, Date.now());
   if (posted.status !== 200 || !Array.isArray(posted.body)) return { status: posted.status, ...errorOf(posted.body) };
   const tokens = posted.body as string[];
   const deadline = Date.now() + (target.buildTimeoutMs ?? 30_000);

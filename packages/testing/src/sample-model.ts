@@ -11,7 +11,8 @@ export const BROKEN_PRE_AGGREGATION_MESSAGE = 'Catalog Error: Table with name ta
 
 /**
  * `orders.by_month` (monthly partitions, January to June 2024), `orders.by_status` (not partitioned),
- * `customers.by_region` (not partitioned) and `broken.broken_rollup` (every build fails).
+ * `customers.by_region` (not partitioned) and `broken.broken_rollup` (monthly, January and February
+ * 2024, every build fails; opt-in in the real sample with `SAMPLE_CUBE_WITH_BROKEN=true`).
  */
 export function sampleModel(): FakeCubeModel {
   return {
@@ -24,7 +25,12 @@ export function sampleModel(): FakeCubeModel {
         ],
       },
       { name: 'customers', preAggregations: [{ name: 'by_region' }] },
-      { name: 'broken', preAggregations: [{ name: 'broken_rollup', outcome: BROKEN_PRE_AGGREGATION_MESSAGE }] },
+      {
+        name: 'broken',
+        preAggregations: [
+          { name: 'broken_rollup', partitionGranularity: 'month', buildRange: ['2024-01-01', '2024-02-29'], outcome: BROKEN_PRE_AGGREGATION_MESSAGE },
+        ],
+      },
     ],
   };
 }

@@ -48,7 +48,7 @@ describe('core client over HTTP', () => {
     const tokens = await client.triggerBuild({ ...selector, cubes: ['broken', 'customers'] });
     const error = await client.waitForJobs({ tokens, initialPollIntervalMs: 10, failFast: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreAggregationBuildFailedError);
-    expect((error as PreAggregationBuildFailedError).failedJobs).toHaveLength(1);
+    expect((error as PreAggregationBuildFailedError).failedJobs).toHaveLength(2);
     expect((error as Error).message).toContain(BROKEN_PRE_AGGREGATION_MESSAGE);
   });
 

@@ -36,7 +36,7 @@ describe('post', () => {
     const count = async (extra: object) => ((await rawJobs(fake, { action: 'post', selector: { ...selector, ...extra } })).body as unknown[]).length;
     expect(await count({ cubes: ['orders', 'customers'] })).toBe(8);
     expect(await count({ cubes: ['orders'], preAggregations: ['orders.by_status', 'customers.by_region'] })).toBe(1);
-    expect(await count({ cubes: [], dataSources: [], preAggregations: [] })).toBe(9);
+    expect(await count({ cubes: [], dataSources: [], preAggregations: [] })).toBe(10);
     expect(await count({ dataSources: ['default'], cubes: ['customers', 'nope'] })).toBe(1);
   });
 

@@ -1,0 +1,60 @@
+/**
+ * The sample Cube's settings, read from the environment and validated with zod.
+ *
+ * @module
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const EnvSchema = z.object({
+  SAMPLE_CUBE_HOST: z.string().default('127.0.0.1'),
+  SAMPLE_CUBE_PORT: z.coerce.number().int().min(0, 'must be 0 (any free port) or a port number').max(65535).default(4000),
+  SAMPLE_CUBE_DATA_DIR: z.string().min(1).default(`${appDir}.data`),
+  SAMPLE_CUBE_WITH_BROKEN: flag.default(false),
+  CUBEJS_API_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CUBEJS_DB_TYPE: z.enum(['duckdb', 'postgres']).default('duckdb'),
+});
+
+/** Validated settings. */
+export interface SampleCubeConfig {
+  /** Interface to listen on. */
+  readonly host: string;
+  /** Port (0 = any free port). */
+  readonly port: number;
+  /** Folder of the DuckDB database file and the generated API secret. */
+  readonly dataDir: string;
+  /** Include the `broken` cube, whose every build fails. */
+  readonly withBroken: boolean;
+  /** API secret; generated into `dataDir` when not given. */
+  readonly apiSecret: string | undefined;
+  /** `duckdb` (embedded file, default) or `postgres` (Cube's own `CUBEJS_DB_*` variables). */
+  readonly dbType: 'duckdb' | 'postgres';
+  /** The data model folder. */
+  readonly modelDir: string;
+  /** Optional model files (the broken cube). */
+  readonly optionalModelDir: string;
+}
+
+/** Reads the configuration; throws naming each bad variable. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleCubeConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid sample Cube configuration: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.SAMPLE_CUBE_HOST,
+    port: e.SAMPLE_CUBE_PORT,
+    dataDir: e.SAMPLE_CUBE_DATA_DIR,
+    withBroken: e.SAMPLE_CUBE_WITH_BROKEN,
+    apiSecret: e.CUBEJS_API_SECRET,
+    dbType: e.CUBEJS_DB_TYPE,
+    modelDir: `${appDir}model`,
+    optionalModelDir: `${appDir}model-optional`,
+  };
+}

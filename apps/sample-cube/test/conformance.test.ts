@@ -1,0 +1,39 @@
+/**
+ * The conformance scenarios against the real sample Cube (Cube 1.7.43, DuckDB) and against the fake
+ * with the same model: every observable answer must agree.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { conformanceScenarios, sampleModel, startFakeCube, type ConformanceTarget, type FakeCube } from '@cube-jobs/testing';
+import { sampleModelFacts, spawnSampleCube, type SpawnedSampleCube } from '../src/index.js';
+
+let real: SpawnedSampleCube;
+let fake: FakeCube;
+let dataDir: string;
+const targets: Record<'real' | 'fake', ConformanceTarget> = {} as never;
+
+function sign(secret: string) {
+  return (claims: Record<string, unknown> = {}) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'sample-cube-'));
+  [real, fake] = await Promise.all([spawnSampleCube({ dataDir, withBroken: true }), startFakeCube({ model: sampleModel(), buildDurationMs: 30 })]);
+  targets.real = { url: real.url, signToken: sign(real.apiSecret), model: sampleModelFacts };
+  targets.fake = { url: fake.url, signToken: sign(fake.apiSecret), model: sampleModelFacts };
+});
+afterAll(async () => {
+  await Promise.all([real?.stop(), fake?.stop()]);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the real sample Cube and the fake agree', () => {
+  test.each(conformanceScenarios.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
+    const [fromReal, fromFake] = await Promise.all([scenario.run(targets.real), scenario.run(targets.fake)]);
+    expect(fromFake).toEqual(fromReal);
+  });
+});
