@@ -14,15 +14,16 @@ import {
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { toApplicationFailure } from './failures.js';
-import type {
-  GetPreAggregationJobStatusesInput,
-  GetPreAggregationJobStatusesResult,
-  JobRecord,
-  TriggerPreAggregationBuildInput,
-  TriggerPreAggregationBuildResult,
-  WaitForPreAggregationJobsInput,
-  WaitForPreAggregationJobsResult,
-  WaitHeartbeatDetails,
+import {
+  HEARTBEAT_JOBS_LIMIT,
+  type GetPreAggregationJobStatusesInput,
+  type GetPreAggregationJobStatusesResult,
+  type JobRecord,
+  type TriggerPreAggregationBuildInput,
+  type TriggerPreAggregationBuildResult,
+  type WaitForPreAggregationJobsInput,
+  type WaitForPreAggregationJobsResult,
+  type WaitHeartbeatDetails,
 } from './types.js';
 
 /** Dependencies of the activities. */
@@ -122,8 +123,12 @@ export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) 
               onPollError: (error, consecutiveFailures) => {
                 log.warn('Polling Cube failed; polling again at the next interval', { error: client.redact(error.message), consecutiveFailures });
               },
-              onProgress: ({ state, summary }) => {
-                latest = { wait: state, counts: summary.counts };
+              onProgress: ({ state, summary, jobs }) => {
+                latest = {
+                  wait: state,
+                  counts: summary.counts,
+                  ...(jobs.length <= HEARTBEAT_JOBS_LIMIT ? { jobs: jobs.map((job) => [job.token, job.state, job.table ?? null] as const) } : {}),
+                };
                 heartbeat(latest);
               },
             },

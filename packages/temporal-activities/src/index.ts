@@ -16,4 +16,5 @@
  */
 export { createCubeJobsActivities, toJobRecord, type CubeJobsActivities, type CubeJobsActivitiesOptions } from './activities.js';
 export { toApplicationFailure } from './failures.js';
+export { HEARTBEAT_JOBS_LIMIT } from './types.js';
 export type * from './types.js';

@@ -89,4 +89,12 @@ export interface WaitHeartbeatDetails {
   readonly wait: WaitState;
   /** Jobs per state after the last poll. */
   readonly counts: Readonly<Record<JobState, number>>;
+  /**
+   * Each job's state and table after the last poll, as `[token, state, table]`, for live progress;
+   * left out when the wait has more than {@link HEARTBEAT_JOBS_LIMIT} tokens, to keep heartbeats small.
+   */
+  readonly jobs?: ReadonlyArray<readonly [token: string, state: JobState, table: string | null]>;
 }
+
+/** Most tokens whose per-job progress a heartbeat carries. */
+export const HEARTBEAT_JOBS_LIMIT = 200;

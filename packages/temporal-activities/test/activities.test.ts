@@ -71,6 +71,7 @@ describe('waitForPreAggregationJobs', () => {
     expect(beats.length).toBeGreaterThan(0);
     expect(beats.at(-1)?.counts.done).toBe(7);
     expect(beats.at(-1)?.wait.polls).toBe(result.polls);
+    expect(beats.at(-1)?.jobs?.map(([token, state]) => [token, state])).toEqual(tokens.map((token) => [token, 'done']));
   });
 
   test('a retried attempt resumes from heartbeat details and never posts', async () => {

@@ -24,4 +24,5 @@ export const workflowsPath: string = existsSync(compiledWorkflows) ? compiledWor
 
 export { buildPreAggregations, getBuildProgress } from './workflows.js';
 export { buildWorkflowId, type BuildWorkflowIdOptions } from './workflow-id.js';
+export { describeBuildProgress, type LiveBuildProgress } from './live-progress.js';
 export * from './types.js';

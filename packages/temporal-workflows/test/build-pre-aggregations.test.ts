@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FakeCube } from '@cube-jobs/testing';
-import { buildPreAggregations, buildWorkflowId, getBuildProgress, type BuildPreAggregationsInput } from '../src/index.js';
+import { buildPreAggregations, buildWorkflowId, describeBuildProgress, getBuildProgress, type BuildPreAggregationsInput } from '../src/index.js';
 import { baseSelector, createWorker, fastWait, startCube, startTemporal } from './environment.js';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -228,7 +228,7 @@ describe('deadline, cancellation, progress, input', () => {
     expect(failureOf(result.error).type).toBe('PreAggregationWaitTimeoutError');
   });
 
-  test('getBuildProgress answers during a build; cancellation stops the wait promptly', async () => {
+  test('getBuildProgress and live progress answer during a build; cancellation stops the wait promptly', async () => {
     const started = await startCube({ buildDurationMs: 60_000 });
     cube = started.cube;
     const { worker, taskQueue } = await createWorker(env, started.client);
@@ -247,7 +247,15 @@ describe('deadline, cancellation, progress, input', () => {
       expect(progress.jobs).toHaveLength(6);
       expect(progress.triggers).toBe(1);
       expect(progress.elapsedMs).toBeGreaterThanOrEqual(0);
-      await new Promise((r) => setTimeout(r, 300));
+      let live = await describeBuildProgress(handle);
+      for (let i = 0; i < 100 && live.livePolls === 0; i += 1) {
+        await new Promise((r) => setTimeout(r, 50));
+        live = await describeBuildProgress(handle);
+      }
+      // The fake builds two partitions at a time; the heartbeat shows it before the workflow knows.
+      expect(live.counts).toMatchObject({ processing: 2, scheduled: 4 });
+      expect(live.jobs.filter((j) => j.state === 'processing').every((j) => j.table?.includes('orders_by_month2024'))).toBe(true);
+      expect(live.waitAttempt).toBe(1);
       const cancelledAt = Date.now();
       await handle.cancel();
       const error = await handle.result().catch((e: unknown) => e);
