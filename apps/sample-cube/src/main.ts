@@ -25,3 +25,5 @@ const stop = async () => {
 };
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+// Started by spawnSampleCube with an IPC channel: when the parent goes away, so does Cube.
+process.on('disconnect', () => void stop());

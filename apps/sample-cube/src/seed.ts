@@ -4,21 +4,15 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 
-/** SQL that creates and fills the sample tables (also valid for PostgreSQL, see `seed.sql`). */
-export const SEED_STATEMENTS = [
-  `CREATE TABLE IF NOT EXISTS customers AS
-     SELECT i AS id, (ARRAY['north', 'south', 'east', 'west'])[1 + i % 4] AS region
-     FROM generate_series(1, 50) AS t(i)`,
-  `CREATE TABLE IF NOT EXISTS orders AS
-     SELECT i AS id,
-            1 + i % 50 AS customer_id,
-            (ARRAY['new', 'paid', 'shipped', 'returned'])[1 + i % 4] AS status,
-            (10 + (i * 37) % 490)::DECIMAL(10, 2) AS amount,
-            TIMESTAMP '2024-01-01 00:00:00' + i * INTERVAL '130 minutes' AS created_at
-     FROM generate_series(0, 1999) AS t(i)`,
-];
+/** The statements of `seed.sql`, which creates and fills the sample tables (DuckDB and PostgreSQL). */
+export const SEED_STATEMENTS: readonly string[] = readFileSync(new URL('../seed.sql', import.meta.url), 'utf8')
+  .replace(/--.*$/gm, '')
+  .split(';')
+  .map((statement) => statement.trim())
+  .filter((statement) => statement.length > 0);
 
 /** Seeds the database file at `path` (created if missing), then closes it. */
 export async function seedDuckDb(path: string): Promise<void> {

@@ -15,7 +15,7 @@ export interface SpawnSampleCubeOptions {
   readonly port?: number;
   /** API secret. @default random */
   readonly apiSecret?: string;
-  /** Folder of the DuckDB file. @default the app's `.data` folder */
+  /** Folder of the DuckDB file. @default `SAMPLE_CUBE_DATA_DIR`, else the app's `.data` folder */
   readonly dataDir?: string;
   /** Include the broken cube. @default false */
   readonly withBroken?: boolean;
@@ -49,7 +49,7 @@ export const defaultDataDir = fileURLToPath(new URL('../.data', import.meta.url)
 /** Starts `dist/main.js` in a child process and resolves once it printed `READY <url> <mode>`. */
 export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<SpawnedSampleCube> {
   const apiSecret = options.apiSecret ?? randomBytes(32).toString('hex');
-  const dataDir = options.dataDir ?? defaultDataDir;
+  const dataDir = options.dataDir ?? process.env.SAMPLE_CUBE_DATA_DIR ?? defaultDataDir;
   // Always the compiled entry (this module may itself run from src/ under a test runner).
   const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/main.js', import.meta.url))], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
@@ -61,15 +61,25 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
       SAMPLE_CUBE_WITH_BROKEN: String(options.withBroken ?? false),
       CUBEJS_API_SECRET: apiSecret,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel lets the child notice when this process dies, however it dies.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  // And if this process exits first (an uncaught error, a broken pipe), take Cube down with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let stderrTail = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
+  const { stdout: childStdout, stderr: childStderr } = child as typeof child & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
+  childStderr.setEncoding('utf8');
+  childStderr.on('data', (chunk: string) => {
     stderrTail = (stderrTail + chunk).slice(-4000);
     for (const line of chunk.split('\n')) if (line.trim()) options.onLog?.(line);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.off('exit', killOnExit);
+      resolve();
+    }),
+  );
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -82,8 +92,8 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
     };
     child.once('exit', exitedEarly);
     let stdout = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
+    childStdout.setEncoding('utf8');
+    childStdout.on('data', (chunk: string) => {
       stdout += chunk;
       const match = /^READY (\S+) (\S+)$/m.exec(stdout);
       if (!match) return;

@@ -115,7 +115,8 @@ function canonical(value: unknown): string {
 }
 
 function describe(jobs: readonly BuildJob[]): string {
-  const shown = jobs.slice(0, 20).map((job) => `${job.table ?? job.target?.preAggregation ?? job.token} (${job.status})`);
+  // First line of each status only: database errors can span several lines (the details keep them whole).
+  const shown = jobs.slice(0, 20).map((job) => `${job.table ?? job.target?.preAggregation ?? job.token} (${job.status.split('\n')[0]})`);
   return shown.join('; ') + (jobs.length > 20 ? `; and ${jobs.length - 20} more` : '');
 }
 

@@ -1,0 +1,86 @@
+/**
+ * The demo worker's configuration, from the environment, validated with zod. Temporal connection
+ * settings follow `@temporalio/envconfig` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+ * TEMPORAL_TLS_*, or a TEMPORAL_PROFILE in a config file); Cube settings are ours.
+ *
+ * @module
+ */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .transform((value) => value.trim())
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+const EnvSchema = z
+  .object({
+    TEMPORAL_ADDRESS: optionalText.pipe(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233').optional()),
+    TEMPORAL_NAMESPACE: optionalText,
+    TEMPORAL_TASK_QUEUE: optionalText.pipe(z.string().regex(/^[\w.:-]{1,200}$/, 'must be a task queue name (letters, digits, . _ : -)').optional()),
+    TEMPORAL_API_KEY: optionalText,
+    TEMPORAL_TLS_CLIENT_CERT_PATH: optionalText,
+    TEMPORAL_TLS_CLIENT_KEY_PATH: optionalText,
+    CUBE_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:4000/cubejs-api' }).optional()),
+    CUBE_API_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+    CUBE_API_TOKEN: optionalText,
+  })
+  .superRefine((env, ctx) => {
+    if (env.CUBE_API_URL && !env.CUBE_API_SECRET && !env.CUBE_API_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['CUBE_API_SECRET'], message: 'set CUBE_API_SECRET or CUBE_API_TOKEN together with CUBE_API_URL' });
+    }
+    if (env.CUBE_API_SECRET && env.CUBE_API_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['CUBE_API_TOKEN'], message: 'set CUBE_API_SECRET or CUBE_API_TOKEN, not both' });
+    }
+    if (!env.CUBE_API_URL && (env.CUBE_API_SECRET || env.CUBE_API_TOKEN)) {
+      ctx.addIssue({ code: 'custom', path: ['CUBE_API_URL'], message: 'is required when CUBE_API_SECRET or CUBE_API_TOKEN is set' });
+    }
+    if (Boolean(env.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
+      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], message: 'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together' });
+    }
+  });
+
+/** Thrown when the environment is invalid; the message names every bad variable and never echoes a value. */
+export class DemoConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'DemoConfigError';
+  }
+}
+
+/** The demo's settings. */
+export interface DemoConfig {
+  /** Temporal connection, or undefined when the demo should start a dev server. */
+  readonly temporal: { readonly connection: NativeConnectionOptions; readonly namespace: string } | undefined;
+  readonly taskQueue: string;
+  /** Cube to use, or undefined when the demo should start the sample Cube. */
+  readonly cube: { readonly apiUrl: string; readonly apiSecret?: string; readonly token?: string } | undefined;
+}
+
+/** Reads and validates the configuration. */
+export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new DemoConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  let temporal: DemoConfig['temporal'];
+  if (e.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE) {
+    try {
+      const vars = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      const loaded = loadClientConnectConfig({ overrideEnvVars: vars });
+      temporal = { connection: loaded.connectionOptions, namespace: loaded.namespace ?? 'default' };
+    } catch (error) {
+      throw new DemoConfigError([`Temporal connection settings: ${(error as Error).message}`]);
+    }
+  }
+  return {
+    temporal,
+    taskQueue: e.TEMPORAL_TASK_QUEUE ?? 'cube-jobs',
+    cube: e.CUBE_API_URL
+      ? { apiUrl: e.CUBE_API_URL, ...(e.CUBE_API_SECRET ? { apiSecret: e.CUBE_API_SECRET } : {}), ...(e.CUBE_API_TOKEN ? { token: e.CUBE_API_TOKEN } : {}) }
+      : undefined,
+  };
+}

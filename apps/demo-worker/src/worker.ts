@@ -1,0 +1,44 @@
+/**
+ * The demo's worker: the Cube jobs activities around a configured client, and the workflows.
+ *
+ * @module
+ */
+import { createCubeJobsClient, type CubeJobsClient } from '@cube-jobs/core';
+import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
+import { workflowsPath } from '@cube-jobs/temporal-workflows';
+import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
+
+/** Cube credentials: an API secret (the client mints short-lived JWTs) or a ready token. */
+export interface CubeAccess {
+  readonly apiUrl: string;
+  readonly apiSecret?: string;
+  readonly token?: string;
+}
+
+/** A client for the worker's activities; Temporal's retry policy owns retries, so the client makes none. */
+export function createWorkerCubeClient(cube: CubeAccess): CubeJobsClient {
+  return createCubeJobsClient({
+    apiUrl: cube.apiUrl,
+    ...(cube.apiSecret ? { apiSecret: cube.apiSecret, tokenTtlMs: 15 * 60_000 } : { token: cube.token as string }),
+    maxRetries: 0,
+    timeoutMs: 30_000,
+  });
+}
+
+/** Connects and creates the worker (not yet running). */
+export async function createDemoWorker(options: {
+  readonly connection: NativeConnectionOptions;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly cube: CubeAccess;
+}): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect(options.connection);
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowsPath,
+    activities: createCubeJobsActivities({ client: createWorkerCubeClient(options.cube) }),
+  });
+  return { worker, connection };
+}
