@@ -93,6 +93,15 @@ describe('errors by status', () => {
     expect((error as Error).name).toBe(type.name);
   });
 
+  test('the schema-creation race of a first post on an empty database is retried', async () => {
+    const fetch = scriptedFetch(
+      () => json(400, { error: 'error: duplicate key value violates unique constraint "pg_namespace_nspname_index"' }),
+      () => json(200, ['t1']),
+    );
+    expect(await client(fetch).triggerBuild(selector)).toEqual(['t1']);
+    expect(fetch.calls).toHaveLength(2);
+  });
+
   test('non-retryable errors are not retried', async () => {
     const fetch = scriptedFetch(() => json(400, { error: 'Invalid Job query format: "action" must be one of [post, get]' }));
     await expect(client(fetch, { maxRetries: 5 }).triggerBuild(selector)).rejects.toBeInstanceOf(CubeJobsBadRequestError);

@@ -25,6 +25,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
@@ -43,20 +44,42 @@ import {
 /** Query: what the build is doing now. */
 export const getBuildProgress = defineQuery<BuildProgress>('getBuildProgress');
 
-/** Non-retryable activity failure types: retrying them cannot help. */
+/**
+ * Activity failure types that are never worth retrying. Others carry their own `nonRetryable` flag
+ * (a 400 is final, except the transient database errors the client recognises).
+ */
 const NON_RETRYABLE = [
   'CubeJobsValidationError',
   'CubeJobsConfigError',
   'CubeJobsSelectorError',
-  'CubeJobsBadRequestError',
   'CubeJobsAuthError',
   'CubeJobsMissingScopeError',
   'CubeJobsProtocolError',
-  'CubeJobsApiError',
 ];
+
+/**
+ * Cube names a partition's table after its build time in whole seconds, so two builds of one partition
+ * planned in the same second collide: the second reports `failure: … already exists` although the
+ * table was built (by the first). Such jobs are triggered again, a second later, whatever `onFailure` says.
+ */
+function isSameSecondCollision(job: BuildJob): boolean {
+  return job.state === 'failure' && /already exists/i.test(job.status);
+}
+const SAME_SECOND_BACKOFF_MS = 1100;
 
 /** Timer mode continues as new after this many events even if the server does not suggest it. */
 const TIMER_MODE_HISTORY_LIMIT = 5_000;
+
+/**
+ * The trigger runs as a local activity: its result (the tokens) is recorded as one marker event in the
+ * workflow task that ran it, instead of three activity events and a workflow task of their own.
+ */
+function triggerActivity() {
+  return proxyLocalActivities<CubeJobsActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  }).triggerPreAggregationBuild;
+}
 
 function shortActivities() {
   return proxyActivities<CubeJobsActivities>({
@@ -156,11 +179,11 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
     elapsedMs: Date.now() - state.startedAtMs,
   }));
 
-  const activities = shortActivities();
+  const triggerBuild = triggerActivity();
   const remainingMs = () => (config.deadlineMs === undefined ? undefined : config.deadlineMs - (Date.now() - state.startedAtMs));
 
   const trigger = async (selector: PreAggregationSelector, attempt: number): Promise<BuildJob[]> => {
-    const { tokens } = await activities.triggerPreAggregationBuild({ selector });
+    const { tokens } = await triggerBuild({ selector });
     state.triggers += 1;
     return tokens.map((token) => ({ token, state: 'scheduled', status: 'scheduled', attempt }));
   };
@@ -201,7 +224,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
       const toRetrigger = state.jobs.filter(
         (job) =>
           summary.retrigger.some((j) => j.token === job.token) ||
-          (config.onFailure === 'retrigger' && job.state === 'failure' && failedTokens.has(job.token)),
+          (job.state === 'failure' && failedTokens.has(job.token) && (config.onFailure === 'retrigger' || isSameSecondCollision(job))),
       );
       const hardFailed = state.jobs.filter((job) => failedTokens.has(job.token) && !toRetrigger.includes(job));
       // Each job may be triggered again at most maxRetriggers times.
@@ -216,6 +239,8 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
           groups.set(key, { selector, jobs: [...(groups.get(key)?.jobs ?? []), job] });
         }
         log.info('Triggering jobs again', { jobs: toRetrigger.length, posts: groups.size });
+        // A table is named after its build time in whole seconds: let the clock move past the collision.
+        if (toRetrigger.some(isSameSecondCollision)) await sleep(SAME_SECOND_BACKOFF_MS);
         const replaced = new Set(toRetrigger.map((job) => job.token));
         const fresh = await Promise.all(
           [...groups.values()].map(({ selector, jobs }) => trigger(selector, Math.max(...jobs.map((j) => j.attempt)) + 1)),

@@ -98,7 +98,7 @@ describe.each(['heartbeat', 'timer'] as const)('buildPreAggregations (%s mode)',
 
 describe('policies for ambiguous and failed jobs', () => {
   /** A model whose `by_month` February partition ends with `outcomes[n]` on its n-th build. */
-  function flaky(outcomes: Array<'done' | 'missing_partition' | 'failure'>) {
+  function flaky(outcomes: Array<'done' | 'missing_partition' | 'failure'>, failureMessage = 'flaky') {
     let builds = 0;
     return {
       model: {
@@ -113,7 +113,7 @@ describe('policies for ambiguous and failed jobs', () => {
                 outcome: (p: { partitionStart: string | undefined }) => {
                   if (!p.partitionStart?.startsWith('2024-02')) return { kind: 'done' as const };
                   const kind = outcomes[Math.min(builds++, outcomes.length - 1)] ?? 'done';
-                  return kind === 'failure' ? { kind, message: 'flaky' } : { kind };
+                  return kind === 'failure' ? { kind, message: failureMessage } : { kind };
                 },
               },
             ],
@@ -169,6 +169,16 @@ describe('policies for ambiguous and failed jobs', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.value.triggers).toBe(2);
+  });
+
+  test('a same-second collision (`already exists`) is built again a second later, even with onFailure fail', async () => {
+    const collision = 'Catalog Error: Table with name "orders_by_month20240201_x_y_z" already exists!';
+    const result = await run({ selector, wait: fastWait, policy: { onFailure: 'fail' } }, flaky(['failure', 'done'], collision));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.triggers).toBe(2);
+    const posts = result.cube.posts();
+    expect((posts[1]?.atMs ?? 0) - (posts[0]?.atMs ?? 0)).toBeGreaterThanOrEqual(1100);
   });
 
   test('the retrigger budget is bounded', async () => {

@@ -152,7 +152,7 @@ function interpretResponse(response: Response, text: string, request: RequestSum
   const status = response.status;
   const details = { status, cubeMessage, body: typeof body === 'string' ? truncate(body) : body, request };
   const message = `Cube answered ${status}${cubeMessage === undefined ? '' : `: ${cubeMessage}`} (${where})`;
-  if (status === 400) throw new CubeJobsBadRequestError(message, details, false);
+  if (status === 400) throw new CubeJobsBadRequestError(message, details, cubeMessage !== undefined && isTransientDatabaseError(cubeMessage));
   if (status === 401 || status === 403) {
     if (cubeMessage !== undefined && /scope is missing|permission is missed|scope is missed/i.test(cubeMessage)) {
       throw new CubeJobsMissingScopeError(message, details, false);
@@ -164,6 +164,22 @@ function interpretResponse(response: Response, text: string, request: RequestSum
   }
   if (status >= 500) throw new CubeJobsServerError(message, details);
   throw new CubeJobsApiError(message, details, status === 408 || status === 409);
+}
+
+/**
+ * Database errors Cube passes through as 400 while planning a build that a retry gets past: the first
+ * post on an empty PostgreSQL database races on `CREATE SCHEMA IF NOT EXISTS` (seen live: the same
+ * request then succeeds), and lock or serialization conflicts.
+ */
+const TRANSIENT_DATABASE_ERRORS = [
+  /duplicate key value violates unique constraint "pg_namespace_nspname_index"/,
+  /deadlock detected/i,
+  /could not serialize access/i,
+  /Could not set lock on file/i,
+];
+
+function isTransientDatabaseError(message: string): boolean {
+  return TRANSIENT_DATABASE_ERRORS.some((pattern) => pattern.test(message));
 }
 
 function extractCubeMessage(body: unknown): string | undefined {
