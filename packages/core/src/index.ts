@@ -24,11 +24,9 @@ export { createCubeJobsClient, type CubeJobsClient, type CallOptions, type WaitF
 export { createJwtTokenProvider, type JwtTokenProviderOptions, type TokenProvider } from './auth.js';
 export { jobsEndpointUrl, resolveClientOptions, type CubeJobsClientOptions, type FetchLike, type ResolvedClientOptions } from './options.js';
 export {
-  nextPollIntervalMs,
   pollJobs,
   type JobStatusSource,
   type PollJobsOptions,
-  type PollScheduleOptions,
   type WaitOutcome,
   type WaitProgress,
   type WaitResult,

@@ -12,3 +12,4 @@
 export * from './errors.js';
 export * from './schemas.js';
 export * from './status.js';
+export * from './schedule.js';

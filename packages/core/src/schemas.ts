@@ -135,16 +135,35 @@ export type JobsRequest = z.infer<typeof JobsRequestSchema>;
 export const PostJobsResponseSchema = z.array(JobTokenSchema);
 
 /** The one-element selector Cube echoes for each job. */
-export const JobSelectorSchema = z.looseObject({
-  cubes: z.array(z.string()).optional(),
-  preAggregations: z.array(z.string()).optional(),
-  contexts: z.array(z.looseObject({ securityContext: z.unknown() })).optional(),
-  timezones: z.array(z.string().nullable()).optional(),
-  dataSources: z.array(z.string().nullable()).optional(),
-});
+export interface JobSelector {
+  readonly cubes?: string[] | undefined;
+  readonly preAggregations?: string[] | undefined;
+  readonly contexts?: Array<{ securityContext?: unknown }> | undefined;
+  readonly timezones?: Array<string | null> | undefined;
+  readonly dataSources?: Array<string | null> | undefined;
+  readonly [key: string]: unknown;
+}
 
-/** The per-job selector as Cube echoes it. */
-export type JobSelector = z.infer<typeof JobSelectorSchema>;
+const isStringArray = (value: unknown) => value === undefined || (Array.isArray(value) && value.every((v) => v === null || typeof v === 'string'));
+
+/**
+ * Checked shallowly on purpose: a `get` answer can hold thousands of these, and only a few fields are
+ * ever read (each list is checked to be a list of strings or nulls).
+ */
+export const JobSelectorSchema = z.custom<JobSelector>(
+  (value) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const selector = value as Record<string, unknown>;
+    return (
+      isStringArray(selector.cubes) &&
+      isStringArray(selector.preAggregations) &&
+      isStringArray(selector.timezones) &&
+      isStringArray(selector.dataSources) &&
+      (selector.contexts === undefined || Array.isArray(selector.contexts))
+    );
+  },
+  { error: 'must be a job selector object' },
+);
 
 /** One item of a `get` answer in array mode. */
 export const JobStatusItemSchema = z.looseObject({

@@ -16,19 +16,10 @@ import {
   type JobsPolicy,
   type JobsSummary,
 } from './status.js';
+import { nextPollIntervalMs, type PollScheduleOptions } from './schedule.js';
 
 /** Reads the statuses of some tokens (one entry per token). */
 export type JobStatusSource = (tokens: string[], signal: AbortSignal | undefined) => Promise<JobStatus[]>;
-
-/** How often to poll. */
-export interface PollScheduleOptions {
-  /** Delay before the first poll, and the shortest interval. @default 1000 */
-  readonly initialPollIntervalMs?: number | undefined;
-  /** Longest interval between polls. @default 30000 */
-  readonly maxPollIntervalMs?: number | undefined;
-  /** Factor applied to the interval after each poll. @default 1.5 */
-  readonly pollBackoffFactor?: number | undefined;
-}
 
 /** Where a wait stands; save it (e.g. in a heartbeat) to resume later without losing the grace timers. */
 export interface WaitState {
@@ -96,12 +87,6 @@ export interface WaitResult {
   readonly elapsedMs: number;
   /** When each still-ambiguous token was first seen so (epoch ms), for callers that summarise again. */
   readonly ambiguousSinceMs: Readonly<Record<string, number>>;
-}
-
-/** The interval after `intervalMs` under a schedule. */
-export function nextPollIntervalMs(intervalMs: number, schedule: PollScheduleOptions = {}): number {
-  const max = schedule.maxPollIntervalMs ?? 30_000;
-  return Math.min(max, Math.round(intervalMs * (schedule.pollBackoffFactor ?? 1.5)));
 }
 
 function isSettled(job: JobStatus, policy: Partial<JobsPolicy> | undefined): boolean {
@@ -183,7 +168,7 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
     if (summary.outcome === 'succeeded') return finish('succeeded');
     if (summary.outcome === 'failed' && (failFast || summary.pending.length === 0)) return finish('failed');
     if (summary.outcome === 'retrigger') return finish('retrigger');
-    intervalMs = nextPollIntervalMs(intervalMs, options);
+    intervalMs = nextPollIntervalMs(intervalMs, at - startedAtMs, options);
     delayMs = intervalMs;
   }
 }

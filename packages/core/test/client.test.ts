@@ -14,6 +14,7 @@ import {
   PreAggregationBuildFailedError,
   PreAggregationWaitTimeoutError,
   createCubeJobsClient,
+  nextPollIntervalMs,
   type CubeJobsClientOptions,
 } from '../src/index.js';
 import { hang, json, scriptedFetch, selector } from './helpers.js';
@@ -289,6 +290,16 @@ describe('waitForJobs', () => {
     });
     expect(result.polls).toBe(8);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(5000);
+  });
+});
+
+describe('nextPollIntervalMs', () => {
+  test('starts at the initial interval and stays within 5 % of the time waited, up to the cap', () => {
+    expect(nextPollIntervalMs(1000, 2_000)).toBe(1000);
+    expect(nextPollIntervalMs(1000, 40_000)).toBe(1500);
+    expect(nextPollIntervalMs(1500, 40_000)).toBe(2000);
+    expect(nextPollIntervalMs(20_000, 1_800_000)).toBe(30_000);
+    expect(nextPollIntervalMs(10, 100_000, { initialPollIntervalMs: 10, maxPollIntervalMs: 100_000, pollLatencyFraction: 0.2 })).toBe(15);
   });
 });
 

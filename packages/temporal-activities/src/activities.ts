@@ -40,7 +40,7 @@ export function toJobRecord(job: JobStatus): JobRecord {
   return {
     token: job.token,
     state: job.state,
-    status: job.raw,
+    ...(job.raw === job.state ? {} : { status: job.raw }),
     ...(job.table === undefined ? {} : { table: job.table }),
     ...(keepTarget
       ? {
@@ -89,7 +89,9 @@ export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) 
     async getPreAggregationJobStatuses(input: GetPreAggregationJobStatusesInput): Promise<GetPreAggregationJobStatusesResult> {
       return asActivity(client, async () => {
         const statuses = await client.getJobStatuses(input.tokens, { signal: cancellationSignal(), requestId: requestId() });
-        return { jobs: statuses.map(toJobRecord) };
+        const running = (state: string) => state === 'scheduled' || state === 'processing' || state === 'unknown';
+        const kept = input.onlySettled ? statuses.filter((job) => !running(job.state)) : statuses;
+        return { jobs: kept.map(toJobRecord), running: statuses.length - kept.length };
       });
     },
 

@@ -25,8 +25,8 @@ export interface JobRecord {
   readonly token: string;
   /** Classified state. */
   readonly state: JobState;
-  /** Cube's status string (for `failure`, it carries Cube's message). */
-  readonly status: string;
+  /** Cube's status string, when it says more than `state` (for `failure`, Cube's message). */
+  readonly status?: string | undefined;
   /** Versioned physical table, when Cube knows the job. */
   readonly table?: string | undefined;
   /** What the job builds; kept for jobs that did not end `done`. */
@@ -49,12 +49,19 @@ export interface TriggerPreAggregationBuildResult {
 export interface GetPreAggregationJobStatusesInput {
   /** Tokens to read. */
   readonly tokens: readonly string[];
+  /**
+   * Return only jobs that left `scheduled`/`processing` (and count the others), so a workflow that
+   * polls on timers records each job once rather than once per poll. @default false
+   */
+  readonly onlySettled?: boolean | undefined;
 }
 
 /** Result of `getPreAggregationJobStatuses`. */
 export interface GetPreAggregationJobStatusesResult {
-  /** One record per token, in order. */
+  /** One record per token, in order (only settled ones with `onlySettled`). */
   readonly jobs: JobRecord[];
+  /** Jobs left out because they are still `scheduled`, `processing` or in an unknown state. */
+  readonly running: number;
 }
 
 /** Input of `waitForPreAggregationJobs`. */

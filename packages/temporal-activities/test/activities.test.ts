@@ -57,6 +57,23 @@ describe('triggerPreAggregationBuild', () => {
   });
 });
 
+describe('getPreAggregationJobStatuses', () => {
+  test('with onlySettled, returns finished jobs and counts the running ones', async () => {
+    const { cube, activities } = await setup(200);
+    const env = new MockActivityEnvironment();
+    const { tokens } = await run(env, activities.triggerPreAggregationBuild, { selector: { ...selector, cubes: ['orders'] } });
+    const early = await run(env, activities.getPreAggregationJobStatuses, { tokens, onlySettled: true });
+    expect(early).toEqual({ jobs: [], running: 7 });
+    const all = await run(env, activities.getPreAggregationJobStatuses, { tokens });
+    expect(all.jobs.map((j) => j.state)).toContain('processing');
+    expect(all.running).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    const late = await run(env, activities.getPreAggregationJobStatuses, { tokens, onlySettled: true });
+    expect(late.jobs.map((j) => [j.state, j.status])).toEqual(Array(7).fill(['done', undefined]));
+    expect(cube.posts()).toHaveLength(1);
+  });
+});
+
 describe('waitForPreAggregationJobs', () => {
   test('heartbeats its progress and returns every job', async () => {
     const { activities } = await setup();

@@ -30,6 +30,7 @@ const InputSchema = z.strictObject({
       mode: z.enum(['heartbeat', 'timer']).optional(),
       pollInterval: duration.optional(),
       maxPollInterval: duration.optional(),
+      pollLatencyFraction: z.number().gt(0, 'must be greater than 0').max(1, 'must be at most 1').optional(),
       deadline: duration.optional(),
       heartbeatTimeout: duration.optional(),
     })
@@ -53,6 +54,7 @@ export interface ResolvedBuildInput {
   readonly mode: 'heartbeat' | 'timer';
   readonly pollIntervalMs: number;
   readonly maxPollIntervalMs: number;
+  readonly pollLatencyFraction: number;
   readonly deadlineMs: number | undefined;
   readonly heartbeatTimeoutMs: number;
   readonly onMissingPartition: 'fail' | 'retrigger' | 'wait';
@@ -86,6 +88,7 @@ export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBui
     mode: wait.mode ?? 'heartbeat',
     pollIntervalMs,
     maxPollIntervalMs: Math.max(pollIntervalMs, ms(wait.maxPollInterval, 30_000)),
+    pollLatencyFraction: wait.pollLatencyFraction ?? 0.05,
     deadlineMs: wait.deadline === undefined ? undefined : msToNumber(wait.deadline),
     heartbeatTimeoutMs: ms(wait.heartbeatTimeout, 30_000),
     onMissingPartition: policy.onMissingPartition ?? 'retrigger',

@@ -23,6 +23,8 @@ export interface BuildWaitOptions {
   readonly pollInterval?: Duration;
   /** Longest interval between polls. @default '30s' */
   readonly maxPollInterval?: Duration;
+  /** Largest interval as a fraction of the time waited so far: bounds how late completion is noticed. @default 0.05 */
+  readonly pollLatencyFraction?: number;
   /** Give up when the jobs are not settled this long after the workflow started. @default none (Cube forgets jobs after 24 h) */
   readonly deadline?: Duration;
   /** Heartbeat timeout of the waiting activity (heartbeat mode): how soon a crashed worker's wait is taken over. @default '30s' */

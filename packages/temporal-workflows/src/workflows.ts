@@ -12,6 +12,7 @@ import {
   countJobStates,
   isAmbiguousState,
   isFinalState,
+  nextPollIntervalMs,
   summarizeJobs,
   type JobStatus,
   type PreAggregationSelector,
@@ -63,7 +64,7 @@ const NON_RETRYABLE = [
  * table was built (by the first). Such jobs are triggered again, a second later, whatever `onFailure` says.
  */
 function isSameSecondCollision(job: BuildJob): boolean {
-  return job.state === 'failure' && /already exists/i.test(job.status);
+  return job.state === 'failure' && /already exists/i.test(statusOf(job));
 }
 const SAME_SECOND_BACKOFF_MS = 1100;
 
@@ -103,8 +104,12 @@ function waitingActivity(config: ResolvedBuildInput, remainingMs: number | undef
 const isActive = (job: BuildJob, config: ResolvedBuildInput) =>
   !isFinalState(job.state) && !(isAmbiguousState(job.state) && (job.state === 'missing_partition' ? config.onMissingPartition : config.onNotFound) !== 'wait');
 
+/** Cube's status string of a job (records leave it out when it equals the state). */
+const statusOf = (job: JobRecord): string => job.status ?? job.state;
+
 function asStatus(job: JobRecord): JobStatus {
-  return { token: job.token, raw: job.status, state: job.state, table: job.table, ...(job.state === 'failure' ? { message: job.status.replace(/^failure:?\s*/, '') } : {}) } as JobStatus;
+  const raw = statusOf(job);
+  return { token: job.token, raw, state: job.state, table: job.table, ...(job.state === 'failure' ? { message: raw.replace(/^failure:?\s*/, '') } : {}) } as JobStatus;
 }
 
 /** The narrowest selector that builds a job again: its pre-aggregation, context, time zone and partition. */
@@ -139,7 +144,7 @@ function canonical(value: unknown): string {
 
 function describe(jobs: readonly BuildJob[]): string {
   // First line of each status only: database errors can span several lines (the details keep them whole).
-  const shown = jobs.slice(0, 20).map((job) => `${job.table ?? job.target?.preAggregation ?? job.token} (${job.status.split('\n')[0]})`);
+  const shown = jobs.slice(0, 20).map((job) => `${job.table ?? job.target?.preAggregation ?? job.token} (${statusOf(job).split('\n')[0]})`);
   return shown.join('; ') + (jobs.length > 20 ? `; and ${jobs.length - 20} more` : '');
 }
 
@@ -185,7 +190,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
   const trigger = async (selector: PreAggregationSelector, attempt: number): Promise<BuildJob[]> => {
     const { tokens } = await triggerBuild({ selector });
     state.triggers += 1;
-    return tokens.map((token) => ({ token, state: 'scheduled', status: 'scheduled', attempt }));
+    return tokens.map((token) => ({ token, state: 'scheduled', attempt }));
   };
 
   const update = (records: readonly JobRecord[]) => {
@@ -304,6 +309,7 @@ async function waitWithHeartbeats(
     deadlineMs: remainingMs,
     initialPollIntervalMs: config.pollIntervalMs,
     maxPollIntervalMs: config.maxPollIntervalMs,
+    pollLatencyFraction: config.pollLatencyFraction,
   });
   state.polls += result.polls;
   state.ambiguousSinceMs = { ...result.ambiguousSinceMs };
@@ -327,7 +333,7 @@ async function waitWithTimers(
     const remaining = remainingMs();
     if (remaining !== undefined && remaining <= 0) return 'deadline_exceeded';
     await sleep(remaining === undefined ? state.pollIntervalMs : Math.min(state.pollIntervalMs, remaining));
-    const { jobs } = await getPreAggregationJobStatuses({ tokens });
+    const { jobs } = await getPreAggregationJobStatuses({ tokens, onlySettled: true });
     state.polls += 1;
     const now = Date.now();
     for (const job of jobs) {
@@ -335,7 +341,11 @@ async function waitWithTimers(
       else delete state.ambiguousSinceMs[job.token];
     }
     update(jobs);
-    state.pollIntervalMs = Math.min(config.maxPollIntervalMs, Math.round(state.pollIntervalMs * 1.5));
+    state.pollIntervalMs = nextPollIntervalMs(state.pollIntervalMs, now - state.startedAtMs, {
+      initialPollIntervalMs: config.pollIntervalMs,
+      maxPollIntervalMs: config.maxPollIntervalMs,
+      pollLatencyFraction: config.pollLatencyFraction,
+    });
     const summary = summarizeJobs(state.jobs.map(asStatus), { policy, ambiguousSinceMs: state.ambiguousSinceMs, nowMs: now });
     if (summary.outcome !== 'running' && (summary.outcome !== 'failed' || config.failFast || summary.pending.length === 0)) {
       return summary.outcome === 'succeeded' ? 'succeeded' : summary.outcome === 'failed' ? 'failed' : 'retrigger';

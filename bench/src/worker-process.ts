@@ -1,0 +1,34 @@
+/**
+ * A worker in its own process, so the scale benchmark can read its peak memory and CPU time.
+ * Env: TEMPORAL_ADDRESS, TASK_QUEUE, CUBE_API_URL, CUBE_API_SECRET, MAX_ACTIVITIES.
+ *
+ * @module
+ */
+import { createCubeJobsClient } from '@cube-jobs/core';
+import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS as string });
+const client = createCubeJobsClient({ apiUrl: process.env.CUBE_API_URL as string, apiSecret: process.env.CUBE_API_SECRET as string, maxRetries: 0 });
+const max = Number(process.env.MAX_ACTIVITIES ?? 1000);
+const worker = await Worker.create({
+  connection,
+  taskQueue: process.env.TASK_QUEUE as string,
+  workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)),
+  activities: createCubeJobsActivities({ client }),
+  maxConcurrentActivityTaskExecutions: max,
+  maxConcurrentLocalActivityExecutions: max,
+  // Idle builds wait in an activity; evicted workflows replay their dozen events when it completes.
+  maxCachedWorkflows: Number(process.env.MAX_CACHED_WORKFLOWS ?? 100),
+  workflowThreadPoolSize: 1,
+});
+process.stdout.write('worker-ready\n');
+if (process.env.DEBUG_MEMORY) {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(`[worker memory] rss ${(m.rss / 2 ** 20).toFixed(0)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(m.external / 2 ** 20).toFixed(0)} MiB\n`);
+  }, 3000).unref();
+}
+await worker.run();

@@ -1,0 +1,32 @@
+/**
+ * The workflows the benchmark runs: ours, and the naive loop of Cube's Airflow and Prefect
+ * integrations written as a Temporal workflow (trigger, then sleep a fixed interval and re-poll every
+ * token until all are done), so both are measured on the same server in the same run.
+ *
+ * @module
+ */
+import type { CubeJobsActivities } from '@cube-jobs/temporal-activities';
+import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+
+export { buildPreAggregations } from '@cube-jobs/temporal-workflows/workflows';
+
+/** Input of {@link naivePollingBuild}. */
+export interface NaivePollingBuildInput {
+  readonly selector: Parameters<CubeJobsActivities['triggerPreAggregationBuild']>[0]['selector'];
+  /** The fixed sleep between polls (Airflow's `wait`, 10 s by default there). */
+  readonly sleepMs: number;
+}
+
+/** Trigger, then every `sleepMs` poll all tokens; done when all are `done`, failed at any `failure`. */
+export async function naivePollingBuild(input: NaivePollingBuildInput): Promise<{ polls: number }> {
+  const { triggerPreAggregationBuild, getPreAggregationJobStatuses } = proxyActivities<CubeJobsActivities>({
+    startToCloseTimeout: '1 minute',
+  });
+  const { tokens } = await triggerPreAggregationBuild({ selector: input.selector });
+  for (let polls = 1; ; polls += 1) {
+    await sleep(input.sleepMs);
+    const { jobs } = await getPreAggregationJobStatuses({ tokens });
+    if (jobs.some((job) => job.state === 'failure')) throw ApplicationFailure.nonRetryable('a job failed', 'BuildFailed');
+    if (jobs.every((job) => job.state === 'done')) return { polls };
+  }
+}

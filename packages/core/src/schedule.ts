@@ -1,0 +1,33 @@
+/**
+ * The polling schedule shared by the wait loop and the workflow's timer mode. Pure module.
+ *
+ * @module
+ */
+
+/**
+ * How often to poll. The interval after each poll is
+ * `min(max, max(initial, min(previous × backoff, latencyFraction × elapsed)))`: polls start fast, and
+ * the delay between a job finishing and the next poll stays within `pollLatencyFraction` of the time
+ * the build has taken so far (5 %: a 2-minute build is noticed within 6 s, a 30-minute one within
+ * the 30 s cap). Cube answers status polls from memory, so the cost of the extra early polls is small;
+ * raise the fraction to poll less.
+ */
+export interface PollScheduleOptions {
+  /** Delay before the first poll, and the shortest interval. @default 1000 */
+  readonly initialPollIntervalMs?: number | undefined;
+  /** Longest interval between polls. @default 30000 */
+  readonly maxPollIntervalMs?: number | undefined;
+  /** Most the interval may grow from one poll to the next. @default 1.5 */
+  readonly pollBackoffFactor?: number | undefined;
+  /** Largest interval as a fraction of the time waited so far. @default 0.05 */
+  readonly pollLatencyFraction?: number | undefined;
+}
+
+/** The interval after `intervalMs`, `elapsedMs` into a wait, under a schedule (see {@link PollScheduleOptions}). */
+export function nextPollIntervalMs(intervalMs: number, elapsedMs: number, schedule: PollScheduleOptions = {}): number {
+  const initial = schedule.initialPollIntervalMs ?? 1000;
+  const max = schedule.maxPollIntervalMs ?? 30_000;
+  const grown = intervalMs * (schedule.pollBackoffFactor ?? 1.5);
+  const proportional = (schedule.pollLatencyFraction ?? 0.05) * elapsedMs;
+  return Math.round(Math.min(max, Math.max(initial, Math.min(grown, proportional))));
+}
