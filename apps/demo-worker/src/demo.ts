@@ -12,11 +12,11 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { spawnSampleCube } from '@cube-jobs/sample-cube';
+import { startDevServer } from '@cube-jobs/testing';
 import { buildPreAggregations, buildWorkflowId, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startDevServer } from './dev-server.js';
 import { DemoConfigError, readDemoConfig } from './env.js';
 import { followBuild, shortTableName } from './progress.js';
 import { sqlProof, type SqlProof } from './sql-proof.js';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   let uiUrl: string | undefined;
   if (!temporal) {
     say('▸ Starting a Temporal dev server (TEMPORAL_ADDRESS is not set)…');
-    const devServer = await startDevServer((message) => say(`    ${message}`));
+    const devServer = await startDevServer({ log: (message) => say(`    ${message}`) });
     cleanups.push(() => devServer.stop());
     temporal = { connection: { address: devServer.address }, namespace: 'default' };
     uiUrl = devServer.uiUrl;

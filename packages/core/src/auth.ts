@@ -35,15 +35,17 @@ export function createJwtTokenProvider(options: JwtTokenProviderOptions): TokenP
   let minting: Promise<string> | undefined;
 
   const mint = async (): Promise<string> => {
-    const issuedAtMs = now();
-    const expiresAtMs = issuedAtMs + options.tokenTtlMs;
+    // JWT times are whole seconds: count the lifetime from the truncated `iat`, so the token is valid
+    // for at least tokenTtlMs - 1 s, and remember the `exp` actually written.
+    const issuedAt = Math.floor(now() / 1000);
+    const expiresAt = issuedAt + Math.max(1, Math.ceil(options.tokenTtlMs / 1000));
     const token = await new SignJWT({ ...options.securityContext })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuedAt(Math.floor(issuedAtMs / 1000))
-      .setExpirationTime(Math.floor(expiresAtMs / 1000))
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
       .sign(key);
     options.onMint?.(token);
-    current = { token, expiresAtMs };
+    current = { token, expiresAtMs: expiresAt * 1000 };
     return token;
   };
 

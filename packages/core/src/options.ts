@@ -24,7 +24,7 @@ export interface CubeJobsClientOptions {
   readonly apiSecret?: string | undefined;
   /** Claims of the minted JWT (the caller's security context). Only with `apiSecret`. @default {} */
   readonly securityContext?: Readonly<Record<string, unknown>> | undefined;
-  /** Lifetime of minted JWTs. Only with `apiSecret`. @default 3600000 */
+  /** Lifetime of minted JWTs (at least 2 s; JWT times are whole seconds). Only with `apiSecret`. @default 3600000 */
   readonly tokenTtlMs?: number | undefined;
   /** `raw` sends `Authorization: <jwt>` (Cube's default); `bearer` sends `Authorization: Bearer <jwt>`. @default 'raw' */
   readonly authorizationScheme?: 'raw' | 'bearer' | undefined;
@@ -57,7 +57,7 @@ const OptionsSchema = z
       .optional(),
     apiSecret: z.string().min(1, 'must not be empty').optional(),
     securityContext: SecurityContextSchema.optional(),
-    tokenTtlMs: durationMs('lifetime of minted JWTs').min(1000, 'must be at least 1000').optional(),
+    tokenTtlMs: durationMs('lifetime of minted JWTs').min(2000, 'must be at least 2000').optional(),
     authorizationScheme: z.enum(['raw', 'bearer']).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     timeoutMs: durationMs('time per attempt').optional(),

@@ -197,12 +197,12 @@ describe('JWT from apiSecret', () => {
       apiUrl: 'http://cube.test',
       apiSecret: 'the-api-secret-xyz',
       securityContext: { tenant: 'a' },
-      tokenTtlMs: 1000,
+      tokenTtlMs: 2000,
       fetch,
     });
     await cube.triggerBuild(selector);
     await cube.triggerBuild(selector);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 2100));
     await cube.triggerBuild(selector);
     const tokens = fetch.calls.map((c) => c.headers.authorization as string);
     expect(tokens[0]).toBe(tokens[1]);
@@ -210,7 +210,7 @@ describe('JWT from apiSecret', () => {
     const claims = decodeJwt(tokens[0] as string);
     expect(claims.tenant).toBe('a');
     expect(typeof claims.exp).toBe('number');
-    expect((claims.exp as number) - (claims.iat as number)).toBe(1);
+    expect((claims.exp as number) - (claims.iat as number)).toBe(2);
   });
 
   test('calls an async token provider before each request', async () => {

@@ -245,7 +245,8 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
         }
         log.info('Triggering jobs again', { jobs: toRetrigger.length, posts: groups.size });
         // A table is named after its build time in whole seconds: let the clock move past the collision.
-        if (toRetrigger.some(isSameSecondCollision)) await sleep(SAME_SECOND_BACKOFF_MS);
+        // Jitter (Math.random is deterministic in workflows) keeps concurrent builds from colliding again in step.
+        if (toRetrigger.some(isSameSecondCollision)) await sleep(SAME_SECOND_BACKOFF_MS + Math.floor(Math.random() * 2000));
         const replaced = new Set(toRetrigger.map((job) => job.token));
         const fresh = await Promise.all(
           [...groups.values()].map(({ selector, jobs }) => trigger(selector, Math.max(...jobs.map((j) => j.attempt)) + 1)),

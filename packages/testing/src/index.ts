@@ -53,3 +53,4 @@ export {
   type ConformanceScenario,
   type ConformanceTarget,
 } from './conformance.js';
+export { freePort, startDevServer, type DevServer, type DevServerOptions } from './dev-server.js';

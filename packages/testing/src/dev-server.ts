@@ -1,13 +1,14 @@
 /**
- * Starts a local Temporal dev server (with its Web UI) from the Temporal CLI, for the demo when no
- * TEMPORAL_ADDRESS is configured.
+ * Starts a local Temporal dev server (with its Web UI) from the Temporal CLI as a child process: for
+ * the demo when no TEMPORAL_ADDRESS is configured, and for tests that must restart the server (a
+ * persistent database file and a fixed port survive the restart).
  *
  * @module
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolveTemporalCli } from '@cube-jobs/testing';
 import { NativeConnection } from '@temporalio/worker';
+import { resolveTemporalCli } from './temporal-cli.js';
 
 /** A running dev server. */
 export interface DevServer {
@@ -15,6 +16,9 @@ export interface DevServer {
   readonly address: string;
   /** Web UI base URL. */
   readonly uiUrl: string;
+  /** gRPC and Web UI ports. */
+  readonly port: number;
+  readonly uiPort: number;
   /** Stops the server and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -31,19 +35,30 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Options of {@link startDevServer}. */
+export interface DevServerOptions {
+  /** gRPC port. @default a free port */
+  readonly port?: number;
+  /** Web UI port. @default a free port */
+  readonly uiPort?: number;
+  /** SQLite file that keeps workflows across restarts. @default in memory */
+  readonly dbFilename?: string;
+  /** Progress messages (resolving or building the CLI). */
+  readonly log?: (message: string) => void;
+}
+
 /** Starts `temporal server start-dev` and waits until it accepts connections. */
-export async function startDevServer(log: (message: string) => void): Promise<DevServer> {
-  const cli = await resolveTemporalCli({ log });
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const cli = await resolveTemporalCli(options.log ? { log: options.log } : {});
   if (!cli) {
     throw new Error('No Temporal CLI: set TEMPORAL_ADDRESS to use a running server, or TEMPORAL_CLI_PATH, or install Go so the CLI can be built');
   }
-  const [port, uiPort] = [await freePort(), await freePort()];
-  const child = spawn(
-    cli.path,
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error', '--namespace', 'default'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  // If the demo exits first (an uncaught error, a broken pipe), take the server down with it.
+  const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error', '--namespace', 'default'];
+  if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // If this process exits first (an uncaught error, a broken pipe), take the server down with it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   let stderr = '';
@@ -75,6 +90,8 @@ export async function startDevServer(log: (message: string) => void): Promise<De
   return {
     address,
     uiUrl: `http://127.0.0.1:${uiPort}`,
+    port,
+    uiPort,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
