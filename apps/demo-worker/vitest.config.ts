@@ -1,14 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { workspaceTestConfig } from '../../vitest.base.js';
 
-export default defineConfig({
-  test: {
-    environment: 'node',
-    include: ['test/**/*.test.ts'],
-    // The JSON report feeds the run-wide summary line printed by scripts/test-summary.mjs.
-    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
-    pool: 'forks',
-    fileParallelism: false,
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-  },
-});
+export default workspaceTestConfig({ servers: true, testTimeout: 120_000, hookTimeout: 120_000 });

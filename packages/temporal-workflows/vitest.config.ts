@@ -1,16 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { workspaceTestConfig } from '../../vitest.base.js';
 
-export default defineConfig({
-  test: {
-    environment: 'node',
-    include: ['test/**/*.test.ts'],
-    // The JSON report feeds the run-wide summary line printed by scripts/test-summary.mjs.
-    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
-    // Temporal's native bridge and workers misbehave in worker threads; one file at a time on 2 cores.
-    pool: 'forks',
-    fileParallelism: false,
-    globalSetup: ['./test/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 15 * 60_000,
-  },
-});
+// The global setup resolves (or builds, once) the Temporal CLI, hence the long hook timeout.
+export default workspaceTestConfig({ servers: true, testTimeout: 60_000, hookTimeout: 15 * 60_000, globalSetup: ['./test/global-setup.ts'] });

@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { workspaceTestConfig } from '../../vitest.base.js';
 
-export default defineConfig({
-  test: {
-    environment: 'node',
-    include: ['test/**/*.test.ts'],
-    // The JSON report feeds the run-wide summary line printed by scripts/test-summary.mjs.
-    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
-    testTimeout: 20_000,
-  },
-});
+export default workspaceTestConfig();

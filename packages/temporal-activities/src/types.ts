@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JobState, JobsPolicy, PollScheduleOptions, PreAggregationSelector, WaitOutcome, WaitState } from '@cube-jobs/core';
+import type { JobState, PollJobsOptions, PollScheduleOptions, PreAggregationSelector, WaitOutcome, WaitState } from '@cube-jobs/core';
 
 /** What a job builds, as far as Cube told us; used to trigger exactly that job again. */
 export interface JobTarget {
@@ -64,16 +64,12 @@ export interface GetPreAggregationJobStatusesResult {
   readonly running: number;
 }
 
-/** Input of `waitForPreAggregationJobs`. */
-export interface WaitForPreAggregationJobsInput extends PollScheduleOptions {
+/** Input of `waitForPreAggregationJobs`: the tokens, and the wait options of core's `pollJobs`. */
+export interface WaitForPreAggregationJobsInput
+  extends PollScheduleOptions,
+    Pick<PollJobsOptions, 'policy' | 'failFast' | 'deadlineMs'> {
   /** Tokens to wait for. */
   readonly tokens: readonly string[];
-  /** How to treat `missing_partition` and `not_found`. */
-  readonly policy?: Partial<JobsPolicy> | undefined;
-  /** Stop at the first failure. @default true */
-  readonly failFast?: boolean | undefined;
-  /** Stop waiting after this long (counted across retries of the activity). */
-  readonly deadlineMs?: number | undefined;
 }
 
 /** Result of `waitForPreAggregationJobs`: every job's final status, whatever the outcome. */
