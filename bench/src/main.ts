@@ -266,11 +266,11 @@ async function concurrentBuilds(env: TestWorkflowEnvironment) {
     ),
   );
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(child.pid as number))), 200);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, procMemoryBytes(child.pid as number, 'VmRSS'))), 200);
   const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
   clearInterval(sampler);
   const wallMs = Date.now() - t0;
-  const hwm = peakRssFromStatus(child.pid as number);
+  const hwm = procMemoryBytes(child.pid as number, 'VmHWM');
   const cpu = cpuSeconds(child.pid as number) - cpuBefore;
   child.kill('SIGTERM');
   await cube.stop();
@@ -327,18 +327,10 @@ async function parseBenchmark() {
   return { statuses: 10_000, bodyBytes: body.length, medianMs: percentile(times.slice(3), 50), p95Ms: percentile(times.slice(3), 95) };
 }
 
-function rssBytes(pid: number): number {
+/** A memory figure of a process from /proc/<pid>/status (`VmRSS` now, `VmHWM` peak), in bytes. */
+function procMemoryBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function peakRssFromStatus(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
