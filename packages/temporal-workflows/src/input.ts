@@ -33,6 +33,7 @@ const InputSchema = z.strictObject({
       pollLatencyFraction: z.number().gt(0, 'must be greater than 0').max(1, 'must be at most 1').optional(),
       deadline: duration.optional(),
       heartbeatTimeout: duration.optional(),
+      maxHistoryEvents: z.number().int('must be a whole number').min(20, 'must be at least 20').max(50_000, 'must be at most 50000').optional(),
     })
     .optional(),
   policy: z
@@ -57,6 +58,7 @@ export interface ResolvedBuildInput {
   readonly pollLatencyFraction: number;
   readonly deadlineMs: number | undefined;
   readonly heartbeatTimeoutMs: number;
+  readonly maxHistoryEvents: number;
   readonly onMissingPartition: 'fail' | 'retrigger' | 'wait';
   readonly onNotFound: 'fail' | 'retrigger' | 'wait';
   readonly ambiguousGraceMs: number;
@@ -91,6 +93,7 @@ export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBui
     pollLatencyFraction: wait.pollLatencyFraction ?? 0.05,
     deadlineMs: wait.deadline === undefined ? undefined : msToNumber(wait.deadline),
     heartbeatTimeoutMs: ms(wait.heartbeatTimeout, 30_000),
+    maxHistoryEvents: wait.maxHistoryEvents ?? 5_000,
     onMissingPartition: policy.onMissingPartition ?? 'retrigger',
     onNotFound: policy.onNotFound ?? 'retrigger',
     ambiguousGraceMs: ms(policy.ambiguousGrace, 60_000),

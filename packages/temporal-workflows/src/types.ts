@@ -27,6 +27,8 @@ export interface BuildWaitOptions {
   readonly pollLatencyFraction?: number;
   /** Give up when the jobs are not settled this long after the workflow started. @default none (Cube forgets jobs after 24 h) */
   readonly deadline?: Duration;
+  /** Timer mode: continue as new once the run's history has this many events (or when the server suggests it). @default 5000 */
+  readonly maxHistoryEvents?: number;
   /** Heartbeat timeout of the waiting activity (heartbeat mode): how soon a crashed worker's wait is taken over. @default '30s' */
   readonly heartbeatTimeout?: Duration;
 }

@@ -68,9 +68,6 @@ function isSameSecondCollision(job: BuildJob): boolean {
 }
 const SAME_SECOND_BACKOFF_MS = 1100;
 
-/** Timer mode continues as new after this many events even if the server does not suggest it. */
-const TIMER_MODE_HISTORY_LIMIT = 5_000;
-
 /**
  * The trigger runs as a local activity: its result (the tokens) is recorded as one marker event in the
  * workflow task that ran it, instead of three activity events and a workflow task of their own.
@@ -352,7 +349,7 @@ async function waitWithTimers(
       return summary.outcome === 'succeeded' ? 'succeeded' : summary.outcome === 'failed' ? 'failed' : 'retrigger';
     }
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > TIMER_MODE_HISTORY_LIMIT) {
+    if (info.continueAsNewSuggested || info.historyLength >= config.maxHistoryEvents) {
       await continueAsNew<typeof buildPreAggregations>({ ...input, resume: { ...state, runs: state.runs + 1 } });
     }
   }

@@ -96,6 +96,22 @@ describe.each(['heartbeat', 'timer'] as const)('buildPreAggregations (%s mode)',
   });
 });
 
+describe('timer mode over a long wait', () => {
+  test('continues as new before history grows large, and still triggers once', async () => {
+    const result = await run(
+      { selector: { ...baseSelector, cubes: ['customers'] }, wait: { mode: 'timer', pollInterval: 100, maxPollInterval: 100, maxHistoryEvents: 20 } },
+      { buildDurationMs: 4000 },
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.runs).toBeGreaterThan(1);
+    expect(result.value.jobs.map((j) => j.state)).toEqual(['done']);
+    expect(result.cube.posts()).toHaveLength(1);
+    const history = await env.client.workflow.getHandle(result.workflowId).fetchHistory();
+    expect((history.events ?? []).length).toBeLessThan(40);
+  });
+});
+
 describe('policies for ambiguous and failed jobs', () => {
   /** A model whose `by_month` February partition ends with `outcomes[n]` on its n-th build. */
   function flaky(outcomes: Array<'done' | 'missing_partition' | 'failure'>, failureMessage = 'flaky') {
