@@ -28,7 +28,7 @@ let summary: Summary;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'demo-e2e-'));
-  const env = { ...process.env, SAMPLE_CUBE_DATA_DIR: join(dir, 'cube') };
+  const env: NodeJS.ProcessEnv = { ...process.env, SAMPLE_CUBE_DATA_DIR: join(dir, 'cube') };
   for (const name of ['TEMPORAL_ADDRESS', 'CUBE_API_URL', 'CUBE_API_SECRET', 'CUBE_API_TOKEN']) delete env[name];
   ({ stdout } = await run(process.execPath, [demo, '--summary-file', join(dir, 'summary.json')], { env, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }));
   summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
