@@ -9,7 +9,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { decodeJwt, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { realClock, type FakeClock } from './clock.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import {
@@ -44,6 +44,11 @@ export interface FakeCubeOptions {
   readonly scopes?: readonly string[] | ScopesFunction;
   /** Skip authentication, as Cube does outside production mode. @default false */
   readonly devMode?: boolean;
+  /**
+   * Verify JWTs against keys chosen by their `kid` header, as Cube does with `CUBEJS_JWK_URL` (here:
+   * HS256 secrets by key id), with Cube's errors for a missing `kid`, an unknown one and an undecodable token.
+   */
+  readonly jwks?: Readonly<Record<string, string>>;
   /** Builds running at once, as the pre-aggregation queue's concurrency. @default 2 */
   readonly concurrency?: number;
   /** Default time to build one partition. @default 50 */
@@ -210,11 +215,12 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     if (!job || now - job.enqueuedAtMs >= jobTtlMs) return 'not_found';
     if (now < job.finishesAtMs) {
       if (!listPreAggregations(model).some((p) => p.id === job.preAggregation)) return 'pre_agg_not_found';
-      return now < job.startsAtMs ? 'scheduled' : 'processing';
+      if (now < job.startsAtMs) return 'scheduled';
+      return job.outcome.kind === 'dropped' ? job.outcome.queueState : 'processing';
     }
     settle(now);
     if (job.outcome.kind === 'failure') return `failure: ${job.outcome.message}`;
-    if (job.outcome.kind === 'missing_partition') return 'missing_partition';
+    if (job.outcome.kind === 'missing_partition' || job.outcome.kind === 'dropped') return 'missing_partition';
     const builtAt = tables.get(job.table);
     if (sameSecondRebuildFails && builtAt !== undefined && builtAt < job.finishesAtMs) {
       return `failure: relation "${job.table.split('.').pop()}" already exists`;
@@ -312,8 +318,21 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     if (typeof header !== 'string' || header === '') return { claims: undefined, error: "Authorization header isn't set" };
     const parts = header.split(' ');
     const token = parts.length > 1 ? (parts[1] as string) : header;
+    let key = secretKey;
+    if (options.jwks) {
+      let kid: unknown;
+      try {
+        kid = decodeProtectedHeader(token).kid;
+      } catch {
+        return { claims: undefined, error: 'Unable to decode JWT key' };
+      }
+      if (typeof kid !== 'string') return { claims: undefined, error: 'JWT without kid inside headers' };
+      const secret = options.jwks[kid];
+      if (secret === undefined) return { claims: undefined, error: `Unable to verify, JWK with kid: "${kid}" not found` };
+      key = new TextEncoder().encode(secret);
+    }
     try {
-      const { payload } = await jwtVerify(token, secretKey, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
       return { claims: payload };
     } catch {
       return { claims: undefined, error: 'Invalid token' };
@@ -337,7 +356,14 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     const auth = await authenticate(req);
     (record as { claims: JWTPayload | undefined }).claims = auth.claims;
     if (auth.error) return send(403, { error: auth.error });
-    if (!scopesOf(auth.claims).includes('jobs')) return send(403, { error: 'API scope is missing: jobs' });
+    let scopes: readonly string[];
+    try {
+      scopes = scopesOf(auth.claims);
+    } catch (error) {
+      // A user-defined contextToApiScopes that throws: Cube answers 500 with the error's text.
+      return send(500, { error: String(error) });
+    }
+    if (!scopes.includes('jobs')) return send(403, { error: 'API scope is missing: jobs' });
     let body: unknown = {};
     if ((req.headers['content-type'] ?? '').includes('application/json') && rawBody !== '') {
       try {

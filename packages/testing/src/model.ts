@@ -15,7 +15,12 @@ export type PartitionGranularity = 'hour' | 'day' | 'month' | 'year';
 export type BuildOutcome =
   | { readonly kind: 'done' }
   | { readonly kind: 'failure'; readonly message: string }
-  | { readonly kind: 'missing_partition' };
+  | { readonly kind: 'missing_partition' }
+  /**
+   * The queue item goes `orphaned` or `stalled` while it should be building (Cube passes that state
+   * through raw), and is dropped without a result: the job then reads `missing_partition`.
+   */
+  | { readonly kind: 'dropped'; readonly queueState: 'orphaned' | 'stalled' };
 
 /** Where a job comes from, given to per-partition callbacks. */
 export interface PartitionRef {

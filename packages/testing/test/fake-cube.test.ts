@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { SignJWT } from 'jose';
 import { createManualClock, sampleModel, startFakeCube, type FakeCube, type FakeCubeOptions } from '../src/index.js';
 import { rawJobs, selector, sleep } from './helpers.js';
 
@@ -130,6 +131,19 @@ describe('get', () => {
     expect(await status()).toEqual(['not_found', 'not_found', 'not_found', 'not_found', 'not_found']);
   });
 
+  test('a dropped queue item shows its raw queue state, then missing_partition', async () => {
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    const fake = await start({
+      clock,
+      buildDurationMs: 100,
+      model: { cubes: [{ name: 'c', preAggregations: [{ name: 'o', outcome: () => ({ kind: 'dropped', queueState: 'orphaned' }) }, { name: 's', outcome: () => ({ kind: 'dropped', queueState: 'stalled' }) }] }] },
+    });
+    const tokens = (await rawJobs(fake, { action: 'post', selector })).body as string[];
+    expect(tokens.map((t) => fake.statusOf(t))).toEqual(['orphaned', 'stalled']);
+    clock.advance(100);
+    expect(tokens.map((t) => fake.statusOf(t))).toEqual(['missing_partition', 'missing_partition']);
+  });
+
   test('a rebuild of a partition in the same second fails as in Cube 1.7', async () => {
     const clock = createManualClock(Date.UTC(2026, 0, 1, 0, 0, 0, 100));
     const fake = await start({ clock, buildDurationMs: 10 });
@@ -185,6 +199,28 @@ describe('auth and scopes', () => {
     const narrow = await start({ scopes: ['meta'] });
     expect(await rawJobs(narrow, { action: 'get', tokens: ['a'] })).toEqual({ status: 403, body: { error: 'API scope is missing: jobs' } });
     await narrow.stop();
+  });
+
+  test('with JWKs, keys are chosen by kid, with Cube\'s errors', async () => {
+    const fake = await start({ jwks: { k1: 'jwk-secret-one-123456' } });
+    const sign = (kid: string | undefined, secret: string) => {
+      const jwt = new SignJWT({}).setProtectedHeader(kid ? { alg: 'HS256', kid } : { alg: 'HS256' }).setExpirationTime('1h');
+      return jwt.sign(new TextEncoder().encode(secret));
+    };
+    expect((await rawJobs(fake, { action: 'post', selector }, { token: await sign('k1', 'jwk-secret-one-123456') })).status).toBe(200);
+    expect(await rawJobs(fake, { action: 'post', selector }, { token: await sign(undefined, 'jwk-secret-one-123456') })).toEqual({ status: 403, body: { error: 'JWT without kid inside headers' } });
+    expect(await rawJobs(fake, { action: 'post', selector }, { token: await sign('k9', 'x-secret-999999') })).toEqual({ status: 403, body: { error: 'Unable to verify, JWK with kid: "k9" not found' } });
+    expect(await rawJobs(fake, { action: 'post', selector }, { token: 'garbage' })).toEqual({ status: 403, body: { error: 'Unable to decode JWT key' } });
+    expect(await rawJobs(fake, { action: 'post', selector }, { token: await sign('k1', 'a-wrong-secret-0000') })).toEqual({ status: 403, body: { error: 'Invalid token' } });
+  });
+
+  test('a scopes function that throws is a 500 with its text, as Cube answers', async () => {
+    const fake = await start({
+      scopes: () => {
+        throw new Error('A user-defined contextToApiScopes function returns a wrong scope: admin');
+      },
+    });
+    expect(await rawJobs(fake, { action: 'post', selector })).toEqual({ status: 500, body: { error: 'Error: A user-defined contextToApiScopes function returns a wrong scope: admin' } });
   });
 
   test('dev mode skips authentication', async () => {
