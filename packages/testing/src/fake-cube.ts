@@ -209,16 +209,21 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     }
   };
 
-  const statusOf = (token: string): string => {
+  /** A snapshot for answering statuses at one instant: finished builds applied once, not per token. */
+  const observe = () => {
     const now = clock.now();
+    settle(now);
+    return { now, liveIds: new Set(listPreAggregations(model).map((p) => p.id)) };
+  };
+
+  const statusAt = (token: string, { now, liveIds }: ReturnType<typeof observe>): string => {
     const job = jobs.get(token);
     if (!job || now - job.enqueuedAtMs >= jobTtlMs) return 'not_found';
     if (now < job.finishesAtMs) {
-      if (!listPreAggregations(model).some((p) => p.id === job.preAggregation)) return 'pre_agg_not_found';
+      if (!liveIds.has(job.preAggregation)) return 'pre_agg_not_found';
       if (now < job.startsAtMs) return 'scheduled';
       return job.outcome.kind === 'dropped' ? job.outcome.queueState : 'processing';
     }
-    settle(now);
     if (job.outcome.kind === 'failure') return `failure: ${job.outcome.message}`;
     if (job.outcome.kind === 'missing_partition' || job.outcome.kind === 'dropped') return 'missing_partition';
     const builtAt = tables.get(job.table);
@@ -286,8 +291,9 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
   };
 
   const get = (value: ValidGet): { status: number; body: unknown } => {
+    const instant = observe();
     const items = value.tokens.map((token) => {
-      const status = statusOf(token);
+      const status = statusAt(token, instant);
       const job = jobs.get(token);
       if (status === 'not_found' || !job) return { token, status };
       return {
@@ -484,7 +490,7 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
         .setExpirationTime(nowSeconds + Math.round((signOptions.expiresInMs ?? 3_600_000) / 1000))
         .sign(secretKey);
     },
-    statusOf,
+    statusOf: (token) => statusAt(token, observe()),
     setModel(next) {
       model = next;
     },
