@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { superviseChild } from '@cube-jobs/testing';
 
 /** Options of {@link spawnSampleCube}. */
 export interface SpawnSampleCubeOptions {
@@ -65,8 +66,7 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   // And if this process exits first (an uncaught error, a broken pipe), take Cube down with it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const supervised = superviseChild(child);
   let stderrTail = '';
   const { stdout: childStdout, stderr: childStderr } = child as typeof child & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
   childStderr.setEncoding('utf8');
@@ -74,12 +74,6 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
     stderrTail = (stderrTail + chunk).slice(-4000);
     for (const line of chunk.split('\n')) if (line.trim()) options.onLog?.(line);
   });
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      process.off('exit', killOnExit);
-      resolve();
-    }),
-  );
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -105,13 +99,7 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
         apiSecret,
         databasePath: join(dataDir, 'sample.duckdb'),
         pid: child.pid,
-        async stop() {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill('SIGTERM');
-          const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          await exited;
-          clearTimeout(killer);
-        },
+        stop: () => supervised.stop(),
       });
     });
   });

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { NativeConnection } from '@temporalio/worker';
+import { superviseChild } from './child-process.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
 /** A running dev server. */
@@ -58,19 +59,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error', '--namespace', 'default'];
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  // If this process exits first (an uncaught error, a broken pipe), take the server down with it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const supervised = superviseChild(child);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      process.off('exit', killOnExit);
-      resolve();
-    }),
-  );
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -92,12 +85,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     uiUrl: `http://127.0.0.1:${uiPort}`,
     port,
     uiPort,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
+    stop: () => supervised.stop(),
   };
 }

@@ -54,3 +54,4 @@ export {
   type ConformanceTarget,
 } from './conformance.js';
 export { freePort, startDevServer, type DevServer, type DevServerOptions } from './dev-server.js';
+export { superviseChild, type SupervisedChild } from './child-process.js';
