@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createCubeJobsClient, type FetchLike } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
-import { startFakeCube, temporalServerExecutable, type FakeCube } from '@cube-jobs/testing';
+import { createLocalTestEnvironment, startFakeCube, type FakeCube } from '@cube-jobs/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import protos, { type temporal as protoTypes } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { buildPreAggregations, naivePollingBuild } from './workflows.js';
 
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   say(`cube-jobs benchmark (${quick ? 'quick' : 'full'} mode): time scaled down ${SCALE}× (a 30-minute build lasts ${fmtMs(1_800_000 / SCALE)} here);`);
   say('latencies are reported in build time (measured × scale); real Temporal dev server, fake Cube over loopback.');
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: await temporalServerExecutable() } });
+  const env = await createLocalTestEnvironment();
   bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
   const results: Record<string, unknown> = { scale: SCALE, quick, machine: machineInfo(), startedAt: new Date().toISOString() };
   try {

@@ -1,3 +1,4 @@
 import { workspaceTestConfig } from '../../vitest.base.js';
 
-export default workspaceTestConfig();
+// test-environment.test.ts starts Temporal dev servers: one file at a time.
+export default workspaceTestConfig({ servers: true });

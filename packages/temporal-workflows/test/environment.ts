@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { createCubeJobsClient, type CubeJobsClient } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
-import { startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createLocalTestEnvironment, startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { workflowsPath } from '../src/index.js';
@@ -28,10 +28,10 @@ export function quietRuntime(): void {
   });
 }
 
-/** Starts a local dev server from the resolved binary. */
+/** Starts a local dev server from the resolved binary (again, if it misses the SDK's start-up window). */
 export async function startTemporal(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createLocal({ server: { executable: inject('temporalExecutable') } });
+  return createLocalTestEnvironment({ executable: inject('temporalExecutable') });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -1,7 +1,8 @@
 /**
  * `@cube-jobs/testing`: a fake Cube jobs server that follows the protocol of Cube's
  * `/v1/pre-aggregations/jobs` endpoint, for this project's tests and for your own workflow tests,
- * plus {@link resolveTemporalCli} to find or build a Temporal dev server binary without downloads.
+ * plus {@link resolveTemporalCli} to find or build a Temporal dev server binary without downloads and
+ * {@link createLocalTestEnvironment} to start a `TestWorkflowEnvironment` on it.
  *
  * @example
  * ```ts
@@ -54,4 +55,10 @@ export {
   type ConformanceTarget,
 } from './conformance.js';
 export { freePort, startDevServer, type DevServer, type DevServerOptions } from './dev-server.js';
+export {
+  createLocalTestEnvironment,
+  isDevServerStartupTimeout,
+  type DevServerExecutable,
+  type LocalTestEnvironmentOptions,
+} from './test-environment.js';
 export { superviseChild, type SupervisedChild } from './child-process.js';
