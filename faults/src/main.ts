@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { createCubeJobsClient, CubeJobsConfigError, CubeJobsError, type CubeJobsClientOptions } from '@cube-jobs/core';
 import { readDemoConfig } from '@cube-jobs/demo-worker/env';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
-import { buildPreAggregations, workflowsPath, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
+import { spawnSampleCube } from '@cube-jobs/sample-cube';
+import { buildPreAggregations, workflowsPath, type BuildPreAggregationsInput, type BuildPreAggregationsResult } from '@cube-jobs/temporal-workflows';
 import { startDevServer, startFakeCube, type DevServer, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -65,11 +66,14 @@ async function fake(options: FakeCubeOptions = {}): Promise<FakeCube> {
   return cube;
 }
 
-function cubeClient(cube: FakeCube, extra: Partial<CubeJobsClientOptions> = {}) {
+/** Where a worker's client points: the fake or the real sample Cube. */
+type CubeEndpoint = Pick<FakeCube, 'url' | 'apiSecret'>;
+
+function cubeClient(cube: CubeEndpoint, extra: Partial<CubeJobsClientOptions> = {}) {
   return createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0, timeoutMs: 2000, ...extra });
 }
 
-async function inProcessWorker(cube: FakeCube, taskQueue: string, extra: Partial<CubeJobsClientOptions> = {}) {
+async function inProcessWorker(cube: CubeEndpoint, taskQueue: string, extra: Partial<CubeJobsClientOptions> = {}) {
   const connection = await NativeConnection.connect({ address: server.address, apiKey: TEMPORAL_API_KEY, tls: false });
   const worker = await Worker.create({ connection, taskQueue, workflowsPath, activities: createCubeJobsActivities({ client: cubeClient(cube, extra) }) });
   return { worker, connection };
@@ -293,6 +297,46 @@ async function cubeQuirks(): Promise<CaseResult> {
   };
 }
 
+/**
+ * 5b. The same quirks on the real sample Cube (Cube 1.7.43, DuckDB): a fresh database (no
+ * pre-aggregation schema yet), then two builds of the very same partitions posted within one second.
+ * Completed = the build succeeded; a POST beyond the first is only ever the rebuild of a job Cube
+ * reported as collided (`already exists`).
+ */
+async function realCubeQuirks(): Promise<CaseResult> {
+  const cubeDir = mkdtempSync(join(tmpdir(), 'cube-jobs-faults-cube-'));
+  const cubeLog: string[] = [];
+  const cube = await spawnSampleCube({ dataDir: cubeDir, onLog: (line) => cubeLog.push(line) });
+  produced.secrets.add(cube.apiSecret);
+  const taskQueue = 'faults-real-cube';
+  const { worker, connection } = await inProcessWorker(cube, taskQueue, { timeoutMs: 30_000 });
+  const ids = [`real-a-${Date.now()}`, `real-b-${Date.now()}`];
+  try {
+    const results = await worker.runUntil(async () => {
+      await sleep(1000 - (Date.now() % 1000)); // both posts right after a second boundary
+      const handles = await Promise.all(ids.map((id) => start(taskQueue, id, { selector, wait: fast })));
+      const outcomes = await settle(handles, 180_000);
+      return Promise.all(handles.map(async (h, i) => (outcomes[i] === 'ok' ? ((await h.result()) as BuildPreAggregationsResult) : undefined)));
+    });
+    const done = results.filter((r): r is BuildPreAggregationsResult => r?.outcome === 'succeeded' && r.jobs.every((j) => j.state === 'done'));
+    const rebuilt = done.reduce((n, r) => n + r.retriggeredJobs, 0);
+    const collisions = cubeLog.filter((line) => /already exists/.test(line)).length;
+    return {
+      name: 'real sample Cube: fresh database, same-second builds',
+      runs: ids.length,
+      completed: done.length,
+      // Each extra POST narrows to one collided job; more POSTs than rebuilt jobs would be duplicates.
+      duplicatePosts: done.reduce((n, r) => n + Math.max(0, r.triggers - 1 - r.retriggeredJobs), 0),
+      note: `Cube ${cube.mode} mode; ${rebuilt} collided job(s) rebuilt, ${collisions} "already exists" line(s) in Cube's log; POSTs per build ${done.map((r) => r.triggers).join('/')}`,
+      ok: true,
+    };
+  } finally {
+    await connection.close();
+    await cube.stop();
+    rmSync(cubeDir, { recursive: true, force: true });
+  }
+}
+
 /** 6. JWTs that expire long before the build ends are minted again. */
 async function shortLivedJwt(): Promise<CaseResult> {
   const cube = await fake({ buildDurationMs: 8000 });
@@ -449,6 +493,7 @@ async function main(): Promise<void> {
     await connection.close();
     connection = await connect();
     results.push(await cubeQuirks());
+    results.push(await realCubeQuirks());
     results.push(await shortLivedJwt());
     results.push(await badInput());
     const scan = await secretScan();
