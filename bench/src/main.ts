@@ -166,11 +166,13 @@ async function main(): Promise<void> {
   try {
     // 1–3: history, Cube load and detection latency per build duration and mode.
     // The 30-minute build takes 6 real minutes, so quick mode leaves it out.
+    // Every build here posts the same selector: the fakes neither collide nor merge concurrent builds
+    // (Cube would), so each build is measured on its own.
     const durations = quick ? [10_000, 120_000] : [10_000, 120_000, 1_800_000];
     const perBuild: Record<string, Record<Mode, BuildFacts>> = {};
     await Promise.all(
       durations.map(async (duration) => {
-        const cube = await startFakeCube({ sameSecondRebuildFails: false, model: model(12, scaled(duration)), concurrency: UNLIMITED, buildDurationMs: scaled(duration) });
+        const cube = await startFakeCube({ sameSecondRebuildFails: false, dedupInFlightBuilds: false, model: model(12, scaled(duration)), concurrency: UNLIMITED, buildDurationMs: scaled(duration) });
         const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
         const taskQueue = `bench-${duration}`;
         const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createCubeJobsActivities({ client }) });
@@ -189,6 +191,7 @@ async function main(): Promise<void> {
     {
       const cube = await startFakeCube({
         sameSecondRebuildFails: false,
+        dedupInFlightBuilds: false,
         model: model(4, scaled(120_000)),
         concurrency: UNLIMITED,
         buildDurationMs: scaled(120_000),
@@ -243,7 +246,7 @@ async function main(): Promise<void> {
 
 async function concurrentBuilds(env: TestWorkflowEnvironment) {
   const buildMs = quick ? 30_000 : 600_000; // build time of each of the concurrent builds
-  const cube = await startFakeCube({ sameSecondRebuildFails: false, model: model(1, scaled(buildMs)), concurrency: UNLIMITED, buildDurationMs: scaled(buildMs) });
+  const cube = await startFakeCube({ sameSecondRebuildFails: false, dedupInFlightBuilds: false, model: model(1, scaled(buildMs)), concurrency: UNLIMITED, buildDurationMs: scaled(buildMs) });
   const taskQueue = 'bench-scale';
   // A worker sized for the job: a bounded V8 heap makes the garbage of a thousand pollers get collected early.
   const child = spawn(process.execPath, ['--max-old-space-size=192', fileURLToPath(new URL('./worker-process.js', import.meta.url))], {
@@ -288,7 +291,7 @@ async function bigBuild(env: TestWorkflowEnvironment) {
   const out: Record<string, unknown> = {};
   for (const mode of ['heartbeat', 'timer'] as const) {
     const buildMs = quick ? 10_000 : 120_000;
-    const cube = await startFakeCube({ sameSecondRebuildFails: false, model: model(BIG_BUILD_TOKENS, scaled(buildMs)), concurrency: UNLIMITED, buildDurationMs: scaled(buildMs) });
+    const cube = await startFakeCube({ sameSecondRebuildFails: false, dedupInFlightBuilds: false, model: model(BIG_BUILD_TOKENS, scaled(buildMs)), concurrency: UNLIMITED, buildDurationMs: scaled(buildMs) });
     const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
     const taskQueue = `bench-big-${mode}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createCubeJobsActivities({ client }) });

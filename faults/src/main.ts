@@ -262,18 +262,24 @@ async function restartServer(): Promise<void> {
 async function cubeQuirks(): Promise<CaseResult> {
   const cube = await fake({
     sameSecondRebuildFails: true,
+    buildDurationMs: 100,
     faults: [{ kind: 'http-error', status: 400, action: 'post', times: 1, body: { error: 'error: duplicate key value violates unique constraint "pg_namespace_nspname_index"' } }],
   });
   const taskQueue = 'faults-quirks';
   const { worker, connection } = await inProcessWorker(cube, taskQueue);
   const race = `quirk-race-${Date.now()}`;
-  // Then two builds of the very same partitions at once: Cube collides them when both are planned within one second.
+  // Then two builds of the very same partitions: the second posted once the first one's tables exist,
+  // within the same second. Cube names a table after that second, so the second build collides.
   const pair = [`quirk-a-${Date.now()}`, `quirk-b-${Date.now()}`];
   const outcomes = await worker.runUntil(async () => {
     const first = await settle([await start(taskQueue, race, { selector: selectorFor(0), wait: fast })], 60_000);
     await sleep(1000 - (Date.now() % 1000)); // start the pair right after a second boundary
-    const both = await Promise.all(pair.map((id) => start(taskQueue, id, { selector, wait: fast })));
-    return [...first, ...(await settle(both, 60_000))];
+    const a = await start(taskQueue, pair[0] as string, { selector, wait: fast });
+    const posted = cube.posts().length;
+    while (cube.posts().length === posted) await sleep(5);
+    await sleep(150); // the fake builds each partition in 100 ms
+    const b = await start(taskQueue, pair[1] as string, { selector, wait: fast });
+    return [...first, ...(await settle([a, b], 60_000))];
   });
   await connection.close();
   const collided = cube.jobs.filter((j) => /already exists/.test(cube.statusOf(j.token))).length;

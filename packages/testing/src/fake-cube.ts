@@ -69,6 +69,15 @@ export interface FakeCubeOptions {
    * @default true
    */
   readonly sameSecondRebuildFails?: boolean;
+  /**
+   * Reproduce Cube's queue de-duplication (seen on Cube 1.7.43): a build of a partition whose identical
+   * build is still queued or running is not queued again. Its job reads `missing_partition` while the
+   * other waits in the queue and `processing` while it runs; then `done` when both were planned in the
+   * same second (they name the same table), else `missing_partition` for good, as its own table is
+   * never built.
+   * @default true
+   */
+  readonly dedupInFlightBuilds?: boolean;
   /** Port to listen on. @default random */
   readonly port?: number;
 }
@@ -112,6 +121,8 @@ export interface FakeJob {
   readonly startsAtMs: number;
   readonly finishesAtMs: number;
   readonly outcome: BuildOutcome;
+  /** Token of the identical in-flight build this job was merged into, when the queue de-duplicated it. */
+  readonly dedupedInto?: string | undefined;
 }
 
 /** A running fake Cube. */
@@ -165,6 +176,7 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
   const jobTtlMs = options.jobTtlMs ?? 86_400_000;
   const schema = options.preAggregationsSchema ?? 'prod_pre_aggregations';
   const sameSecondRebuildFails = options.sameSecondRebuildFails ?? true;
+  const dedupInFlightBuilds = options.dedupInFlightBuilds ?? true;
   const faults = new FaultInjector(options.seed ?? 1);
   faults.set(options.faults ?? []);
 
@@ -174,6 +186,8 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
   let slots = new Map<string, number[]>();
   /** Physical tables that exist, with the time they appeared. */
   let tables = new Map<string, number>();
+  /** The latest queued build of each partition (table name up to its time suffix), as Cube's queue keys it. */
+  let queuedBuilds = new Map<string, FakeJob>();
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
 
@@ -204,7 +218,7 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
   /** Applies the builds that have finished by now to the set of existing tables. */
   const settle = (now: number) => {
     for (const job of jobs.values()) {
-      if (job.finishesAtMs > now || job.outcome.kind !== 'done') continue;
+      if (job.finishesAtMs > now || job.outcome.kind !== 'done' || job.dedupedInto !== undefined) continue;
       if (!tables.has(job.table)) tables.set(job.table, job.finishesAtMs);
     }
   };
@@ -219,6 +233,13 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
   const statusAt = (token: string, { now, liveIds }: ReturnType<typeof observe>): string => {
     const job = jobs.get(token);
     if (!job || now - job.enqueuedAtMs >= jobTtlMs) return 'not_found';
+    if (job.dedupedInto !== undefined) {
+      // Not queued itself: Cube finds no queue item of its own until the other build runs.
+      const twin = jobs.get(job.dedupedInto);
+      if (twin && now < twin.startsAtMs) return 'missing_partition';
+      if (twin && now < twin.finishesAtMs) return twin.outcome.kind === 'dropped' ? twin.outcome.queueState : 'processing';
+      return tables.has(job.table) ? 'done' : 'missing_partition';
+    }
     if (now < job.finishesAtMs) {
       if (!liveIds.has(job.preAggregation)) return 'pre_agg_not_found';
       if (now < job.startsAtMs) return 'scheduled';
@@ -259,25 +280,31 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
               .update(JSON.stringify({ requestId, table, timezone, n: jobs.size + created.length, nonce: randomUUID() }))
               .digest('hex');
             const duration = pre.definition.buildDurationMs;
-            created.push(
-              enqueue(
-                {
-                  token,
-                  preAggregation: pre.id,
-                  cube: pre.cube,
-                  dataSource: pre.dataSource,
-                  timezone,
-                  securityContext: context.securityContext,
-                  partitionStart: partition?.start,
-                  logicalTable,
-                  table,
-                  requestId,
-                  enqueuedAtMs: now,
-                  outcome: resolveOutcome(pre, ref),
-                },
-                typeof duration === 'function' ? duration(ref) : (duration ?? defaultDurationMs),
-              ),
+            const buildKey = `${logicalTable}_${content}_${structure}`;
+            const twin = queuedBuilds.get(buildKey);
+            if (dedupInFlightBuilds && twin && now < twin.finishesAtMs) {
+              created.push({ ...twin, token, requestId, table, enqueuedAtMs: now, securityContext: context.securityContext, dedupedInto: twin.token });
+              continue;
+            }
+            const queued = enqueue(
+              {
+                token,
+                preAggregation: pre.id,
+                cube: pre.cube,
+                dataSource: pre.dataSource,
+                timezone,
+                securityContext: context.securityContext,
+                partitionStart: partition?.start,
+                logicalTable,
+                table,
+                requestId,
+                enqueuedAtMs: now,
+                outcome: resolveOutcome(pre, ref),
+              },
+              typeof duration === 'function' ? duration(ref) : (duration ?? defaultDurationMs),
             );
+            queuedBuilds.set(buildKey, queued);
+            created.push(queued);
           }
         }
       }
@@ -500,6 +527,7 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     posts: () => requests.filter((r) => r.issuedTokens !== undefined),
     async restart(restartOptions = {}) {
       jobs = new Map();
+      queuedBuilds = new Map();
       slots = new Map(); // built tables stay: they live in the database, not in Cube
       if (restartOptions.downtimeMs !== undefined) {
         await close();

@@ -159,6 +159,55 @@ describe('get', () => {
     expect(fake.statusOf(third)).toBe('done');
   });
 
+  describe('de-duplication of in-flight builds, as Cube 1.7.43 queues them', () => {
+    const byStatus = { ...selector, preAggregations: ['orders.by_status'] };
+    const busy = { ...selector, preAggregations: ['customers.by_region'] };
+    const postOne = (fake: FakeCube, sel: object) => rawJobs(fake, { action: 'post', selector: sel }).then((r) => (r.body as string[])[0] as string);
+
+    test('planned in the same second: missing_partition while the twin is queued, processing while it runs, then done', async () => {
+      const clock = createManualClock(Date.UTC(2026, 0, 1, 0, 0, 0, 100));
+      const fake = await start({ clock, buildDurationMs: 100, concurrency: 1 });
+      await postOne(fake, busy); // occupies the only queue slot for 100 ms
+      const twin = await postOne(fake, byStatus);
+      const follower = await postOne(fake, byStatus);
+      expect(fake.jobs.find((j) => j.token === follower)?.dedupedInto).toBe(twin);
+      expect(fake.jobs.find((j) => j.token === follower)?.table).toBe(fake.jobs.find((j) => j.token === twin)?.table);
+      expect([fake.statusOf(twin), fake.statusOf(follower)]).toEqual(['scheduled', 'missing_partition']);
+      clock.advance(150);
+      expect([fake.statusOf(twin), fake.statusOf(follower)]).toEqual(['processing', 'processing']);
+      clock.advance(100);
+      expect([fake.statusOf(twin), fake.statusOf(follower)]).toEqual(['done', 'done']);
+    });
+
+    test('planned in another second: its own table is never built, so it stays missing_partition', async () => {
+      const clock = createManualClock(Date.UTC(2026, 0, 1, 0, 0, 0, 900));
+      const fake = await start({ clock, buildDurationMs: 500 });
+      const twin = await postOne(fake, byStatus);
+      clock.advance(200); // the next second, the twin still running
+      const follower = await postOne(fake, byStatus);
+      expect(fake.statusOf(follower)).toBe('processing');
+      clock.advance(1000);
+      expect([fake.statusOf(twin), fake.statusOf(follower)]).toEqual(['done', 'missing_partition']);
+      // A post after the twin finished is queued again and builds.
+      const later = await postOne(fake, byStatus);
+      clock.advance(600);
+      expect(fake.statusOf(later)).toBe('done');
+    });
+
+    test('builds of other contexts are not merged, and the option turns merging off', async () => {
+      const clock = createManualClock(Date.UTC(2026, 0, 1, 0, 0, 0, 100));
+      const fake = await start({ clock, buildDurationMs: 100 });
+      await postOne(fake, byStatus);
+      const other = await postOne(fake, { ...byStatus, contexts: [{ securityContext: { tenant: 'b' } }] });
+      expect(fake.jobs.find((j) => j.token === other)?.dedupedInto).toBeUndefined();
+      await fake.stop();
+      const plain = await start({ clock, buildDurationMs: 100, dedupInFlightBuilds: false });
+      await postOne(plain, byStatus);
+      const again = await postOne(plain, byStatus);
+      expect(plain.jobs.find((j) => j.token === again)?.dedupedInto).toBeUndefined();
+    });
+  });
+
   test('restart loses every job, like the memory driver', async () => {
     const fake = await start();
     const tokens = (await rawJobs(fake, { action: 'post', selector: { ...selector, cubes: ['customers'] } })).body as string[];
