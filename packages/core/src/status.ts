@@ -78,6 +78,14 @@ export interface JobsPolicy {
    * @default 60000
    */
   readonly ambiguousGraceMs: number;
+  /**
+   * For the `retrigger` and `fail` actions: how long a job must stay ambiguous (from its first sighting,
+   * when `ambiguousSinceMs` records it) before the action applies; until then it is polled like a
+   * running job. Cube reports `missing_partition` for a while when its queue merged a build into an
+   * identical one still queued (seen on Cube 1.7.43): acting at once would post a duplicate build.
+   * @default 10000
+   */
+  readonly ambiguousConfirmMs: number;
 }
 
 /** The policy used when none is given. */
@@ -85,6 +93,7 @@ export const DEFAULT_JOBS_POLICY: JobsPolicy = {
   onMissingPartition: 'retrigger',
   onNotFound: 'retrigger',
   ambiguousGraceMs: 60_000,
+  ambiguousConfirmMs: 10_000,
 };
 
 /** What a set of job statuses means for the build. */
@@ -106,11 +115,11 @@ export interface JobsSummary {
   readonly failed: readonly JobStatus[];
   /** Jobs the policy says to trigger again. */
   readonly retrigger: readonly JobStatus[];
-  /** Jobs still in progress (including ambiguous ones within their grace period). */
+  /** Jobs still in progress (including ambiguous ones within their confirmation or grace period). */
   readonly pending: readonly JobStatus[];
 }
 
-/** Extra facts {@link summarizeJobs} needs for the `wait` action. */
+/** Extra facts {@link summarizeJobs} needs for the ambiguous states' timings. */
 export interface SummarizeJobsOptions {
   /** The policy; fields left out take {@link DEFAULT_JOBS_POLICY}'s values. */
   readonly policy?: Partial<JobsPolicy> | undefined;
@@ -136,7 +145,25 @@ export function resolveJobsPolicy(policy?: Partial<JobsPolicy>): JobsPolicy {
     onMissingPartition: policy?.onMissingPartition ?? DEFAULT_JOBS_POLICY.onMissingPartition,
     onNotFound: policy?.onNotFound ?? DEFAULT_JOBS_POLICY.onNotFound,
     ambiguousGraceMs: policy?.ambiguousGraceMs ?? DEFAULT_JOBS_POLICY.ambiguousGraceMs,
+    ambiguousConfirmMs: policy?.ambiguousConfirmMs ?? DEFAULT_JOBS_POLICY.ambiguousConfirmMs,
   };
+}
+
+/**
+ * What the policy makes of a `missing_partition` / `not_found` job at `nowMs`, given when it was first
+ * seen so (`sinceMs`, undefined for a one-off look): `pending` (keep polling it), `retrigger` or `fail`.
+ * `retrigger` and `fail` wait for `ambiguousConfirmMs` after the first sighting; `wait` fails the job
+ * once `ambiguousGraceMs` have passed.
+ */
+export function resolveAmbiguousJob(
+  state: 'missing_partition' | 'not_found',
+  policy: JobsPolicy,
+  sinceMs: number | undefined,
+  nowMs: number,
+): 'pending' | 'retrigger' | 'fail' {
+  const action = state === 'missing_partition' ? policy.onMissingPartition : policy.onNotFound;
+  if (action === 'wait') return nowMs - (sinceMs ?? nowMs) >= policy.ambiguousGraceMs ? 'fail' : 'pending';
+  return sinceMs !== undefined && nowMs - sinceMs < policy.ambiguousConfirmMs ? 'pending' : action;
 }
 
 /** Counts jobs per state. */
@@ -144,6 +171,18 @@ export function countJobStates(jobs: readonly JobStatus[]): Record<JobState, num
   const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
   for (const job of jobs) counts[job.state] += 1;
   return counts;
+}
+
+/**
+ * Whether a job needs no more polls, judged as of `asOfMs` (the time of the poll that last saw it):
+ * final, or ambiguous with a `retrigger`/`fail` action that is confirmed. A job the `wait` action
+ * covers is polled on, as it may still turn up `done` after its grace period.
+ */
+export function isSettledJob(job: Pick<JobStatus, 'state'>, policy: JobsPolicy, sinceMs: number | undefined, asOfMs: number): boolean {
+  if (isFinalState(job.state)) return true;
+  if (!isAmbiguousState(job.state)) return false;
+  if ((job.state === 'missing_partition' ? policy.onMissingPartition : policy.onNotFound) === 'wait') return false;
+  return resolveAmbiguousJob(job.state, policy, sinceMs, asOfMs) !== 'pending';
 }
 
 /**
@@ -162,13 +201,8 @@ export function summarizeJobs(jobs: readonly JobStatus[], options: SummarizeJobs
     if (job.state === 'failure' || job.state === 'pre_agg_not_found') {
       failed.push(job);
     } else if (isAmbiguousState(job.state)) {
-      const action = job.state === 'missing_partition' ? policy.onMissingPartition : policy.onNotFound;
-      if (action === 'fail') failed.push(job);
-      else if (action === 'retrigger') retrigger.push(job);
-      else {
-        const since = options.ambiguousSinceMs?.[job.token] ?? nowMs;
-        (nowMs - since >= policy.ambiguousGraceMs ? failed : pending).push(job);
-      }
+      const decision = resolveAmbiguousJob(job.state, policy, options.ambiguousSinceMs?.[job.token], nowMs);
+      (decision === 'fail' ? failed : decision === 'retrigger' ? retrigger : pending).push(job);
     } else {
       pending.push(job);
     }

@@ -10,7 +10,8 @@ import { CubeJobsAbortError, CubeJobsError } from './errors.js';
 import { abortableSleep } from './internal/retry.js';
 import {
   isAmbiguousState,
-  isFinalState,
+  isSettledJob,
+  resolveJobsPolicy,
   summarizeJobs,
   type JobStatus,
   type JobsPolicy,
@@ -89,13 +90,6 @@ export interface WaitResult {
   readonly ambiguousSinceMs: Readonly<Record<string, number>>;
 }
 
-function isSettled(job: JobStatus, policy: Partial<JobsPolicy> | undefined): boolean {
-  if (isFinalState(job.state)) return true;
-  if (!isAmbiguousState(job.state)) return false;
-  const action = job.state === 'missing_partition' ? policy?.onMissingPartition : policy?.onNotFound;
-  return action !== 'wait';
-}
-
 /**
  * Polls `source` until every job is settled (or, with `failFast`, one failed), the deadline passes, or
  * `signal` aborts. Settled jobs are not polled again.
@@ -104,6 +98,7 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
   const now = options.nowMs ?? Date.now;
   const tokens = [...options.tokens];
   const latest = new Map<string, JobStatus>();
+  const policy = resolveJobsPolicy(options.policy);
   const startedAtMs = options.resumeFrom?.startedAtMs ?? now();
   const ambiguousSinceMs: Record<string, number> = { ...options.resumeFrom?.ambiguousSinceMs };
   let polls = options.resumeFrom?.polls ?? 0;
@@ -111,12 +106,13 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
   const failFast = options.failFast ?? true;
   const maxConsecutiveFailures = options.maxConsecutivePollFailures ?? 5;
   let consecutiveFailures = 0;
+  let lastPollAtMs = startedAtMs;
 
   const snapshot = (): { jobs: JobStatus[]; summary: JobsSummary } => {
     const jobs = tokens.map(
       (token) => latest.get(token) ?? { token, raw: 'scheduled', state: 'scheduled' as const },
     );
-    return { jobs, summary: summarizeJobs(jobs, { policy: options.policy, ambiguousSinceMs, nowMs: now() }) };
+    return { jobs, summary: summarizeJobs(jobs, { policy, ambiguousSinceMs, nowMs: lastPollAtMs }) };
   };
   const finish = (outcome: WaitOutcome): WaitResult => ({
     outcome,
@@ -137,9 +133,10 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
       throw new CubeJobsAbortError('Waiting for pre-aggregation jobs was aborted', reason);
     }
 
+    // Judged as of the last poll: an ambiguous job is only confirmed by a poll that still sees it so.
     const unsettled = tokens.filter((token) => {
       const job = latest.get(token);
-      return job === undefined || !isSettled(job, options.policy);
+      return job === undefined || !isSettledJob(job, policy, ambiguousSinceMs[token], lastPollAtMs);
     });
     let statuses: JobStatus[];
     try {
@@ -155,6 +152,7 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
     }
     polls += 1;
     const at = now();
+    lastPollAtMs = at;
     for (const job of statuses) {
       // Cube forgets a job's table and selector once the token is `not_found`; keep what it said before.
       const previous = latest.get(job.token);

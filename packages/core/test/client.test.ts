@@ -267,11 +267,31 @@ describe('waitForJobs', () => {
     expect((error as PreAggregationWaitTimeoutError).pendingJobs.map((j) => j.token)).toEqual(['a']);
   });
 
-  test('a retrigger policy ends the wait with the jobs to trigger again', async () => {
-    const fetch = scriptedFetch(() => json(200, [{ token: 'a', status: 'done' }, { token: 'b', status: 'not_found' }]));
-    const result = await client(fetch).waitForJobs({ tokens: ['a', 'b'], initialPollIntervalMs: 1, policy: { onNotFound: 'retrigger' } });
+  test('a retrigger policy ends the wait with the jobs to trigger again, once they stayed ambiguous', async () => {
+    const statuses: Record<string, string> = { a: 'done', b: 'not_found' };
+    const fetch = scriptedFetch((call) => json(200, (call.body as { tokens: string[] }).tokens.map((token) => ({ token, status: statuses[token] }))));
+    const result = await client(fetch).waitForJobs({
+      tokens: ['a', 'b'],
+      initialPollIntervalMs: 5,
+      policy: { onNotFound: 'retrigger', ambiguousConfirmMs: 40 },
+    });
     expect(result.outcome).toBe('retrigger');
     expect(result.summary.retrigger.map((j) => j.token)).toEqual(['b']);
+    // The first sighting only starts the confirmation: `b` alone is polled again until 40 ms passed.
+    expect(fetch.calls.length).toBeGreaterThan(2);
+    expect(fetch.calls.slice(1).map((c) => (c.body as { tokens: string[] }).tokens)).toEqual(fetch.calls.slice(1).map(() => ['b']));
+  });
+
+  test('a job that is missing_partition for a moment (merged into an identical queued build) is not triggered again', async () => {
+    const fetch = scriptedFetch(
+      () => json(200, [{ token: 'a', status: 'processing' }, { token: 'b', status: 'missing_partition' }]),
+      () => json(200, [{ token: 'a', status: 'done' }, { token: 'b', status: 'missing_partition' }]),
+      () => json(200, [{ token: 'b', status: 'done' }]),
+    );
+    const result = await client(fetch).waitForJobs({ tokens: ['a', 'b'], initialPollIntervalMs: 5, policy: { onMissingPartition: 'retrigger' } });
+    expect(result.outcome).toBe('succeeded');
+    expect(result.summary.retrigger).toEqual([]);
+    expect(fetch.calls).toHaveLength(3);
   });
 
   test('aborts promptly', async () => {

@@ -62,6 +62,24 @@ describe('summarizeJobs', () => {
     expect(summarizeJobs([job('a', 'done'), job('b', status)], { policy }).outcome).toBe(outcome);
   });
 
+  test.each([
+    ['retrigger' as const, 'retrigger'],
+    ['fail' as const, 'failed'],
+  ])('%s applies only after the job stayed ambiguous for ambiguousConfirmMs', (action, outcome) => {
+    const jobs = [job('a', 'done'), job('b', 'missing_partition')];
+    const policy = { onMissingPartition: action, ambiguousConfirmMs: 1000 };
+    const early = summarizeJobs(jobs, { policy, ambiguousSinceMs: { b: 10_000 }, nowMs: 10_999 });
+    expect(early.outcome).toBe('running');
+    expect(early.pending.map((j) => j.token)).toEqual(['b']);
+    expect(summarizeJobs(jobs, { policy, ambiguousSinceMs: { b: 10_000 }, nowMs: 11_000 }).outcome).toBe(outcome);
+  });
+
+  test('the default confirmation period is 10 s', () => {
+    const jobs = [job('b', 'not_found')];
+    expect(summarizeJobs(jobs, { ambiguousSinceMs: { b: 0 }, nowMs: 9_999 }).outcome).toBe('running');
+    expect(summarizeJobs(jobs, { ambiguousSinceMs: { b: 0 }, nowMs: 10_000 }).outcome).toBe('retrigger');
+  });
+
   test('retrigger waits for jobs still running', () => {
     expect(summarizeJobs([job('a', 'processing'), job('b', 'not_found')]).outcome).toBe('running');
   });

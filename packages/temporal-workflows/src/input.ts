@@ -41,6 +41,7 @@ const InputSchema = z.strictObject({
       onMissingPartition: ambiguousAction.optional(),
       onNotFound: ambiguousAction.optional(),
       ambiguousGrace: duration.optional(),
+      ambiguousConfirm: duration.optional(),
       onFailure: z.enum(['fail', 'retrigger']).optional(),
       maxRetriggers: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(100, 'must be at most 100').optional(),
       failFast: z.boolean().optional(),
@@ -62,6 +63,7 @@ export interface ResolvedBuildInput {
   readonly onMissingPartition: 'fail' | 'retrigger' | 'wait';
   readonly onNotFound: 'fail' | 'retrigger' | 'wait';
   readonly ambiguousGraceMs: number;
+  readonly ambiguousConfirmMs: number;
   readonly onFailure: 'fail' | 'retrigger';
   readonly maxRetriggers: number;
   readonly failFast: boolean;
@@ -97,6 +99,7 @@ export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBui
     onMissingPartition: policy.onMissingPartition ?? 'retrigger',
     onNotFound: policy.onNotFound ?? 'retrigger',
     ambiguousGraceMs: ms(policy.ambiguousGrace, 60_000),
+    ambiguousConfirmMs: ms(policy.ambiguousConfirm, 10_000),
     onFailure: policy.onFailure ?? 'fail',
     maxRetriggers: policy.maxRetriggers ?? 3,
     failFast: policy.failFast ?? false,

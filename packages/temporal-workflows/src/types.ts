@@ -41,6 +41,12 @@ export interface BuildPolicy {
   readonly onNotFound?: AmbiguousJobAction;
   /** With `wait`: how long a job may stay ambiguous before it counts as failed. @default '60s' */
   readonly ambiguousGrace?: Duration;
+  /**
+   * With `retrigger` or `fail`: how long a job must stay ambiguous (seen so again by a later poll)
+   * before the action applies. Cube reports `missing_partition` for a while when its queue merged the
+   * build into an identical one still queued; acting at once would post a duplicate build. @default '10s'
+   */
+  readonly ambiguousConfirm?: Duration;
   /** `failure: …` statuses: fail the workflow, or trigger the failed jobs again. @default 'fail' */
   readonly onFailure?: 'fail' | 'retrigger';
   /** How many times one job may be triggered again (its `attempt` is at most `maxRetriggers + 1`). @default 3 */

@@ -12,9 +12,11 @@ import {
   countJobStates,
   isAmbiguousState,
   isFinalState,
+  isSettledJob,
   nextPollIntervalMs,
   summarizeJobs,
   type JobStatus,
+  type JobsPolicy,
   type PreAggregationSelector,
 } from '@cube-jobs/core/protocol';
 import type { CubeJobsActivities, JobRecord, WaitForPreAggregationJobsResult } from '@cube-jobs/temporal-activities';
@@ -25,6 +27,7 @@ import {
   defineQuery,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -98,8 +101,34 @@ function waitingActivity(config: ResolvedBuildInput, remainingMs: number | undef
   }).waitForPreAggregationJobs;
 }
 
-const isActive = (job: BuildJob, config: ResolvedBuildInput) =>
-  !isFinalState(job.state) && !(isAmbiguousState(job.state) && (job.state === 'missing_partition' ? config.onMissingPartition : config.onNotFound) !== 'wait');
+/** The policy for ambiguous jobs, as core's status functions take it. */
+const jobsPolicyOf = (config: ResolvedBuildInput, ambiguousConfirmMs: number): JobsPolicy => ({
+  onMissingPartition: config.onMissingPartition,
+  onNotFound: config.onNotFound,
+  ambiguousGraceMs: config.ambiguousGraceMs,
+  ambiguousConfirmMs,
+});
+
+/**
+ * Runs recorded before timer mode confirmed ambiguous jobs with a later poll acted on their first
+ * sighting; they replay without the confirmation.
+ */
+const CONFIRM_AMBIGUOUS_JOBS_PATCH = 'confirm-ambiguous-jobs';
+
+/**
+ * The confirmation period the workflow itself applies. In heartbeat mode the wait activity confirms
+ * ambiguous jobs before it returns, so the workflow takes its word (and history stays as it was); in
+ * timer mode the workflow polls, so it confirms them, behind {@link CONFIRM_AMBIGUOUS_JOBS_PATCH}.
+ */
+const workflowConfirmMs = (config: ResolvedBuildInput): number =>
+  config.mode === 'timer' && patched(CONFIRM_AMBIGUOUS_JOBS_PATCH) ? config.ambiguousConfirmMs : 0;
+
+/**
+ * Whether a job must be polled again, as of the poll that last saw it (workflow time right after a
+ * poll's result is that poll's time).
+ */
+const isActive = (job: BuildJob, policy: JobsPolicy, state: BuildState) =>
+  !isSettledJob(job, policy, state.ambiguousSinceMs[job.token], Date.now());
 
 /** Cube's status string of a job (records leave it out when it equals the state). */
 const statusOf = (job: JobRecord): string => job.status ?? job.state;
@@ -206,7 +235,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
     for (;;) {
       const outcome = config.mode === 'heartbeat' ? await waitWithHeartbeats(config, state, remainingMs(), update) : await waitWithTimers(config, state, remainingMs, update, input);
       const summary = summarizeJobs(state.jobs.map(asStatus), {
-        policy: { onMissingPartition: config.onMissingPartition, onNotFound: config.onNotFound, ambiguousGraceMs: config.ambiguousGraceMs },
+        policy: jobsPolicyOf(config, workflowConfirmMs(config)),
         ambiguousSinceMs: state.ambiguousSinceMs,
         nowMs: Date.now(),
       });
@@ -297,12 +326,12 @@ async function waitWithHeartbeats(
   remainingMs: number | undefined,
   update: (records: readonly JobRecord[]) => void,
 ): Promise<WaitForPreAggregationJobsResult['outcome']> {
-  const tokens = state.jobs.filter((job) => isActive(job, config)).map((job) => job.token);
+  const tokens = state.jobs.filter((job) => isActive(job, jobsPolicyOf(config, 0), state)).map((job) => job.token);
   if (tokens.length === 0) return 'succeeded';
   if (remainingMs !== undefined && remainingMs <= 0) return 'deadline_exceeded';
   const result = await waitingActivity(config, remainingMs)({
     tokens,
-    policy: { onMissingPartition: config.onMissingPartition, onNotFound: config.onNotFound, ambiguousGraceMs: config.ambiguousGraceMs },
+    policy: jobsPolicyOf(config, config.ambiguousConfirmMs),
     failFast: config.failFast,
     deadlineMs: remainingMs,
     initialPollIntervalMs: config.pollIntervalMs,
@@ -324,9 +353,9 @@ async function waitWithTimers(
   input: BuildPreAggregationsInput,
 ): Promise<WaitForPreAggregationJobsResult['outcome']> {
   const { getPreAggregationJobStatuses } = shortActivities();
-  const policy = { onMissingPartition: config.onMissingPartition, onNotFound: config.onNotFound, ambiguousGraceMs: config.ambiguousGraceMs };
+  const policy = jobsPolicyOf(config, workflowConfirmMs(config));
   for (;;) {
-    const tokens = state.jobs.filter((job) => isActive(job, config)).map((job) => job.token);
+    const tokens = state.jobs.filter((job) => isActive(job, policy, state)).map((job) => job.token);
     if (tokens.length === 0) return 'succeeded';
     const remaining = remainingMs();
     if (remaining !== undefined && remaining <= 0) return 'deadline_exceeded';
@@ -338,7 +367,18 @@ async function waitWithTimers(
       if (isAmbiguousState(job.state)) state.ambiguousSinceMs[job.token] ??= now;
       else delete state.ambiguousSinceMs[job.token];
     }
-    update(jobs);
+    // Only settled statuses come back: a polled job that was ambiguous and is not among them is running
+    // again (e.g. the identical build Cube merged it into has started).
+    const returned = new Set(jobs.map((job) => job.token));
+    const polled = new Set(tokens);
+    const runningAgain: JobRecord[] = [];
+    for (const job of state.jobs) {
+      if (isAmbiguousState(job.state) && polled.has(job.token) && !returned.has(job.token)) {
+        delete state.ambiguousSinceMs[job.token];
+        runningAgain.push({ token: job.token, state: 'processing' });
+      }
+    }
+    update([...jobs, ...runningAgain]);
     state.pollIntervalMs = nextPollIntervalMs(state.pollIntervalMs, now - state.startedAtMs, {
       initialPollIntervalMs: config.pollIntervalMs,
       maxPollIntervalMs: config.maxPollIntervalMs,

@@ -48,6 +48,16 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
         },
       },
     ],
+    [
+      // Timer mode after the confirm-ambiguous-jobs patch: its marker, then polls until the job stays missing.
+      'timer-retrigger-confirmed',
+      { selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: { ...fastWait, mode: 'timer' }, policy: { ambiguousConfirm: 300 } },
+      {
+        model: {
+          cubes: [{ name: 'orders', preAggregations: [{ name: 'by_month', partitionGranularity: 'month', buildRange: ['2024-01-01', '2024-02-29'], outcome: ((n = 0) => () => (n++ === 0 ? { kind: 'missing_partition' as const } : { kind: 'done' as const }))() }] }],
+        },
+      },
+    ],
   ];
 
   test.each(cases)('records %s', async (name, input, cubeOptions) => {
