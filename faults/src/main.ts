@@ -480,6 +480,22 @@ async function secretScan(): Promise<{ leaks: number; scanned: string }> {
   return { leaks, scanned: `${histories.length} histories, ${logs.length} log lines, ${produced.errors.length} errors; ${produced.secrets.size} secrets and JWTs` };
 }
 
+/** The cases in running order; `--only=<key>,<key>` runs some of them (and the secret scan). */
+const cases: ReadonlyArray<readonly [string, () => Promise<CaseResult | CaseResult[]>]> = [
+  ['kill', workerKills],
+  ['cube-restart', cubeRestart],
+  ['transient', transientFaults],
+  ['temporal-restart', temporalRestart],
+  ['quirks', cubeQuirks],
+  ['real-cube', realCubeQuirks],
+  ['jwt', shortLivedJwt],
+  ['bad-input', badInput],
+];
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+
 async function main(): Promise<void> {
   const started = Date.now();
   server = await startDevServer({ dbFilename: join(dataDir, 'temporal.db') });
@@ -492,16 +508,20 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   try {
     say('cube-jobs fault suite: real Temporal dev server, fake Cube over loopback');
-    results.push(await workerKills());
-    results.push(...(await cubeRestart()));
-    results.push(await transientFaults());
-    results.push(await temporalRestart());
-    await connection.close();
-    connection = await connect();
-    results.push(await cubeQuirks());
-    results.push(await realCubeQuirks());
-    results.push(await shortLivedJwt());
-    results.push(await badInput());
+    for (const [key, run] of cases) {
+      if (only && !only.includes(key)) continue;
+      const errorsBefore = produced.errors.length;
+      const outcome = [await run()].flat();
+      results.push(...outcome);
+      // A failed case shows the workflow errors it produced (already free of secrets, as the scan checks).
+      if (outcome.some((r) => !r.ok || r.completed !== r.runs)) {
+        for (const error of produced.errors.slice(errorsBefore)) say(`    ${key}: ${error.split('\n')[0]}`);
+      }
+      if (key === 'temporal-restart') {
+        await connection.close();
+        connection = await connect();
+      }
+    }
     const scan = await secretScan();
     results.push({ name: `secret scan (${scan.scanned})`, runs: 1, completed: 1, duplicatePosts: 0, note: `${scan.leaks} leak(s)`, ok: scan.leaks === 0 });
   } finally {

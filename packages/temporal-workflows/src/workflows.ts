@@ -75,16 +75,49 @@ const SAME_SECOND_BACKOFF_MS = 1100;
  * The trigger runs as a local activity: its result (the tokens) is recorded as one marker event in the
  * workflow task that ran it, instead of three activity events and a workflow task of their own.
  */
-function triggerActivity() {
+/** The trigger's backoff between attempts: 1 s, doubling, at most 10 s. */
+const TRIGGER_RETRY = { initialMs: 1000, coefficient: 2, maxMs: 10_000 } as const;
+
+/**
+ * How many trigger attempts start within `budgetMs` with {@link TRIGGER_RETRY}'s backoff. The SDK does
+ * not end a local activity's retries at its `scheduleToCloseTimeout` while it backs off, so the deadline
+ * is turned into an attempt count.
+ */
+function triggerAttemptsWithin(budgetMs: number): number {
+  let attempts = 1;
+  let startsAtMs = 0;
+  let delayMs: number = TRIGGER_RETRY.initialMs;
+  while (startsAtMs + delayMs < budgetMs && attempts < 1000) {
+    startsAtMs += delayMs;
+    attempts += 1;
+    delayMs = Math.min(delayMs * TRIGGER_RETRY.coefficient, TRIGGER_RETRY.maxMs);
+  }
+  return attempts;
+}
+
+/**
+ * The trigger, as a local activity. With a deadline it is tried again for as long as the deadline
+ * allows (Cube may be briefly unreachable when the build starts); without one, ten times (about a minute).
+ */
+function triggerActivity(remainingMs: number | undefined) {
   return proxyLocalActivities<CubeJobsActivities>({
     startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+    ...(remainingMs === undefined ? {} : { scheduleToCloseTimeout: Math.max(1, remainingMs) }),
+    retry: {
+      initialInterval: TRIGGER_RETRY.initialMs,
+      maximumInterval: TRIGGER_RETRY.maxMs,
+      backoffCoefficient: TRIGGER_RETRY.coefficient,
+      maximumAttempts: remainingMs === undefined ? 10 : triggerAttemptsWithin(remainingMs),
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   }).triggerPreAggregationBuild;
 }
 
-function shortActivities() {
+/** Short activities (timer mode's status polls), tried again until the deadline if there is one. */
+function shortActivities(remainingMs: number | undefined) {
   return proxyActivities<CubeJobsActivities>({
     startToCloseTimeout: '2 minutes',
+    ...(remainingMs === undefined ? {} : { scheduleToCloseTimeout: Math.max(1, remainingMs) }),
     retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
@@ -210,11 +243,37 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
     elapsedMs: Date.now() - state.startedAtMs,
   }));
 
-  const triggerBuild = triggerActivity();
   const remainingMs = () => (config.deadlineMs === undefined ? undefined : config.deadlineMs - (Date.now() - state.startedAtMs));
 
+  /**
+   * Runs a step that is retried within the deadline. When its retries ran out (or the deadline passed)
+   * on a transient error, the build fails with the deadline's typed failure; errors that no retry can
+   * mend (a bad selector, a missing scope) and cancellation pass through.
+   */
+  const beforeDeadline = async <T>(doing: string, step: () => Promise<T>): Promise<T> => {
+    const left = remainingMs();
+    if (left !== undefined && left <= 0) throw deadlineFailure(doing, undefined);
+    try {
+      return await step();
+    } catch (error) {
+      if (remainingMs() === undefined || isCancellation(error)) throw error;
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (cause instanceof ApplicationFailure && (cause.nonRetryable || NON_RETRYABLE.includes(cause.type ?? ''))) throw error;
+      throw deadlineFailure(doing, error);
+    }
+  };
+  const deadlineFailure = (doing: string, cause: unknown) => {
+    const pending = state.jobs.filter((job) => !isFinalState(job.state));
+    const last = cause instanceof Error ? ` (last error: ${(cause.cause instanceof Error ? cause.cause : cause).message})` : '';
+    return ApplicationFailure.nonRetryable(
+      `The deadline passed while ${doing}${last}; ${pending.length} pre-aggregation job(s) unfinished${pending.length > 0 ? `: ${describe(pending)}` : ''}`,
+      BUILD_FAILURE_TYPES.deadline,
+      { pendingJobs: pending },
+    );
+  };
+
   const trigger = async (selector: PreAggregationSelector, attempt: number): Promise<BuildJob[]> => {
-    const { tokens } = await triggerBuild({ selector });
+    const { tokens } = await beforeDeadline('triggering', () => triggerActivity(remainingMs())({ selector }));
     state.triggers += 1;
     return tokens.map((token) => ({ token, state: 'scheduled', attempt }));
   };
@@ -352,7 +411,6 @@ async function waitWithTimers(
   update: (records: readonly JobRecord[]) => void,
   input: BuildPreAggregationsInput,
 ): Promise<WaitForPreAggregationJobsResult['outcome']> {
-  const { getPreAggregationJobStatuses } = shortActivities();
   const policy = jobsPolicyOf(config, workflowConfirmMs(config));
   for (;;) {
     const tokens = state.jobs.filter((job) => isActive(job, policy, state)).map((job) => job.token);
@@ -360,7 +418,15 @@ async function waitWithTimers(
     const remaining = remainingMs();
     if (remaining !== undefined && remaining <= 0) return 'deadline_exceeded';
     await sleep(remaining === undefined ? state.pollIntervalMs : Math.min(state.pollIntervalMs, remaining));
-    const { jobs } = await getPreAggregationJobStatuses({ tokens, onlySettled: true });
+    let jobs: JobRecord[];
+    try {
+      ({ jobs } = await shortActivities(remainingMs()).getPreAggregationJobStatuses({ tokens, onlySettled: true }));
+    } catch (error) {
+      // Retried until the deadline: past it, the build ends with the deadline's failure.
+      const left = remainingMs();
+      if (left !== undefined && left <= 0 && !isCancellation(error)) return 'deadline_exceeded';
+      throw error;
+    }
     state.polls += 1;
     const now = Date.now();
     for (const job of jobs) {

@@ -291,6 +291,29 @@ describe('deadline, cancellation, progress, input', () => {
     expect(failureOf(result.error).type).toBe('PreAggregationWaitTimeoutError');
   });
 
+  test.each(['heartbeat', 'timer'] as const)('a trigger Cube keeps refusing is tried until the deadline, then fails typed (%s mode)', async (mode) => {
+    const refusing = { faults: [{ kind: 'http-error' as const, status: 503, action: 'post' as const, body: { error: 'Cube is restarting' } }] };
+    const result = await run({ selector: { ...baseSelector, cubes: ['customers'] }, wait: { ...fastWait, mode, deadline: '4s' } }, refusing);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const failure = failureOf(result.error);
+    expect(failure.type).toBe('PreAggregationWaitTimeoutError');
+    expect(failure.message).toContain('The deadline passed while triggering');
+    expect(failure.message).toContain('Cube is restarting');
+    // 1 s, 2 s, then the deadline: more than one attempt, no job ever created.
+    expect(result.cube.requests.filter((r) => r.action === 'post').length).toBeGreaterThanOrEqual(2);
+    expect(result.cube.posts()).toHaveLength(0);
+  });
+
+  test('a trigger refused a few times succeeds once Cube answers', async () => {
+    const flaky = { faults: [{ kind: 'http-error' as const, status: 503, action: 'post' as const, times: 2 }] };
+    const result = await run({ selector: { ...baseSelector, cubes: ['customers'] }, wait: { ...fastWait, deadline: '1m' } }, flaky);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.triggers).toBe(1);
+    expect(result.cube.requests.filter((r) => r.action === 'post')).toHaveLength(3);
+  });
+
   test('getBuildProgress and live progress answer during a build; cancellation stops the wait promptly', async () => {
     const started = await startCube({ buildDurationMs: 60_000 });
     cube = started.cube;
