@@ -327,13 +327,16 @@ async function realCubeQuirks(): Promise<CaseResult> {
     const done = results.filter((r): r is BuildPreAggregationsResult => r?.outcome === 'succeeded' && r.jobs.every((j) => j.state === 'done'));
     const rebuilt = done.reduce((n, r) => n + r.retriggeredJobs, 0);
     const collisions = cubeLog.filter((line) => /already exists/.test(line)).length;
+    // Planned in one second, Cube merges the second build into the first: both report the same tables.
+    const [tablesA, tablesB] = done.map((r) => new Set(r.jobs.map((j) => j.table)));
+    const shared = [...(tablesA ?? [])].filter((table) => tablesB?.has(table)).length;
     return {
       name: 'real sample Cube: fresh database, same-second builds',
       runs: ids.length,
       completed: done.length,
       // Each extra POST narrows to one collided job; more POSTs than rebuilt jobs would be duplicates.
       duplicatePosts: done.reduce((n, r) => n + Math.max(0, r.triggers - 1 - r.retriggeredJobs), 0),
-      note: `Cube ${cube.mode} mode; ${rebuilt} collided job(s) rebuilt, ${collisions} "already exists" line(s) in Cube's log; POSTs per build ${done.map((r) => r.triggers).join('/')}`,
+      note: `Cube ${cube.mode} mode; ${shared} table(s) shared (merged builds), ${rebuilt} job(s) rebuilt, ${collisions} "already exists" in Cube's log; POSTs per build ${done.map((r) => r.triggers).join('/')}`,
       ok: true,
     };
   } finally {
