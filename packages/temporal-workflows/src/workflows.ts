@@ -71,10 +71,6 @@ function isSameSecondCollision(job: BuildJob): boolean {
 }
 const SAME_SECOND_BACKOFF_MS = 1100;
 
-/**
- * The trigger runs as a local activity: its result (the tokens) is recorded as one marker event in the
- * workflow task that ran it, instead of three activity events and a workflow task of their own.
- */
 /** The trigger's backoff between attempts: 1 s, doubling, at most 10 s. */
 const TRIGGER_RETRY = { initialMs: 1000, coefficient: 2, maxMs: 10_000 } as const;
 
@@ -96,8 +92,10 @@ function triggerAttemptsWithin(budgetMs: number): number {
 }
 
 /**
- * The trigger, as a local activity. With a deadline it is tried again for as long as the deadline
- * allows (Cube may be briefly unreachable when the build starts); without one, ten times (about a minute).
+ * The trigger runs as a local activity: its result (the tokens) is recorded as one marker event in the
+ * workflow task that ran it, instead of three activity events and a workflow task of their own. With a
+ * deadline it is tried again for as long as the deadline allows (Cube may be briefly unreachable when
+ * the build starts); without one, ten times (about a minute).
  */
 function triggerActivity(remainingMs: number | undefined) {
   return proxyLocalActivities<CubeJobsActivities>({
@@ -385,6 +383,7 @@ async function waitWithHeartbeats(
   remainingMs: number | undefined,
   update: (records: readonly JobRecord[]) => void,
 ): Promise<WaitForPreAggregationJobsResult['outcome']> {
+  // Ambiguous jobs the activity returned are confirmed already (see workflowConfirmMs).
   const tokens = state.jobs.filter((job) => isActive(job, jobsPolicyOf(config, 0), state)).map((job) => job.token);
   if (tokens.length === 0) return 'succeeded';
   if (remainingMs !== undefined && remainingMs <= 0) return 'deadline_exceeded';
