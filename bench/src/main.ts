@@ -8,7 +8,9 @@
  * @module
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createCubeJobsClient, type FetchLike } from '@cube-jobs/core';
@@ -248,9 +250,11 @@ async function concurrentBuilds(env: TestWorkflowEnvironment) {
   const buildMs = quick ? 30_000 : 600_000; // build time of each of the concurrent builds
   const cube = await startFakeCube({ sameSecondRebuildFails: false, dedupInFlightBuilds: false, model: model(1, scaled(buildMs)), concurrency: UNLIMITED, buildDurationMs: scaled(buildMs) });
   const taskQueue = 'bench-scale';
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'cube-jobs-bench-')), 'workflows.js');
+  writeFileSync(bundlePath, bundle.code);
   // A worker sized for the job: a bounded V8 heap makes the garbage of a thousand pollers get collected early.
   const child = spawn(process.execPath, ['--max-old-space-size=192', fileURLToPath(new URL('./worker-process.js', import.meta.url))], {
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, CUBE_API_URL: cube.url, CUBE_API_SECRET: cube.apiSecret, MAX_ACTIVITIES: String(CONCURRENT_BUILDS), MAX_CACHED_WORKFLOWS: '100' },
+    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, CUBE_API_URL: cube.url, CUBE_API_SECRET: cube.apiSecret, MAX_ACTIVITIES: String(CONCURRENT_BUILDS), MAX_CACHED_WORKFLOWS: '100', WORKFLOW_BUNDLE: bundlePath },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -277,6 +281,7 @@ async function concurrentBuilds(env: TestWorkflowEnvironment) {
   const cpu = cpuSeconds(child.pid as number) - cpuBefore;
   child.kill('SIGTERM');
   await cube.stop();
+  rmSync(dirname(bundlePath), { recursive: true, force: true });
   return {
     builds: CONCURRENT_BUILDS,
     succeeded: outcomes.filter((o) => o.status === 'fulfilled').length,

@@ -1,6 +1,8 @@
 /**
  * A worker in its own process, so the scale benchmark can read its peak memory and CPU time.
- * Env: TEMPORAL_ADDRESS, TASK_QUEUE, CUBE_API_URL, CUBE_API_SECRET, MAX_ACTIVITIES.
+ * Env: TEMPORAL_ADDRESS, TASK_QUEUE, CUBE_API_URL, CUBE_API_SECRET, MAX_ACTIVITIES, WORKFLOW_BUNDLE
+ * (a file of workflow code bundled beforehand, as production workers load it: bundling in the worker
+ * would leave webpack's memory in its heap).
  *
  * @module
  */
@@ -16,7 +18,9 @@ const max = Number(process.env.MAX_ACTIVITIES ?? 1000);
 const worker = await Worker.create({
   connection,
   taskQueue: process.env.TASK_QUEUE as string,
-  workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)),
+  ...(process.env.WORKFLOW_BUNDLE
+    ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }
+    : { workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)) }),
   activities: createCubeJobsActivities({ client }),
   maxConcurrentActivityTaskExecutions: max,
   maxConcurrentLocalActivityExecutions: max,
