@@ -75,9 +75,9 @@ const SAME_SECOND_BACKOFF_MS = 1100;
 const TRIGGER_RETRY = { initialMs: 1000, coefficient: 2, maxMs: 10_000 } as const;
 
 /**
- * How many trigger attempts start within `budgetMs` with {@link TRIGGER_RETRY}'s backoff. The SDK does
- * not end a local activity's retries at its `scheduleToCloseTimeout` while it backs off, so the deadline
- * is turned into an attempt count.
+ * How many trigger attempts start within `budgetMs` with {@link TRIGGER_RETRY}'s backoff. The SDK (1.24)
+ * does not end a local activity's retries at its `scheduleToCloseTimeout` while it backs off (and its
+ * timer task panics when it fires after a retry), so the deadline is turned into an attempt count.
  */
 function triggerAttemptsWithin(budgetMs: number): number {
   let attempts = 1;
@@ -100,7 +100,6 @@ function triggerAttemptsWithin(budgetMs: number): number {
 function triggerActivity(remainingMs: number | undefined) {
   return proxyLocalActivities<CubeJobsActivities>({
     startToCloseTimeout: '1 minute',
-    ...(remainingMs === undefined ? {} : { scheduleToCloseTimeout: Math.max(1, remainingMs) }),
     retry: {
       initialInterval: TRIGGER_RETRY.initialMs,
       maximumInterval: TRIGGER_RETRY.maxMs,
