@@ -48,33 +48,66 @@ export interface DevServerOptions {
   readonly log?: (message: string) => void;
 }
 
-/** Starts `temporal server start-dev` and waits until it accepts connections. */
+/** How many times a server that could not bind its ports is started again. */
+const PORT_CONFLICT_ATTEMPTS = 4;
+
+/**
+ * Starts `temporal server start-dev` and waits until it accepts connections. A port taken at that
+ * moment (a free port picked earlier can be taken by another socket before the server binds it, e.g.
+ * while a test restarts the server on its old ports) is tried again: with new ports when this function
+ * picked them, after a second with the same ports when the caller fixed them.
+ */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = await resolveTemporalCli(options.log ? { log: options.log } : {});
   if (!cli) {
     throw new Error('No Temporal CLI: set TEMPORAL_ADDRESS to use a running server, or TEMPORAL_CLI_PATH, or install Go so the CLI can be built');
   }
-  const port = options.port ?? (await freePort());
-  const uiPort = options.uiPort ?? (await freePort());
+  for (let attempt = 1; ; attempt += 1) {
+    const port = options.port ?? (await freePort());
+    const uiPort = options.uiPort ?? (await freePort());
+    try {
+      return await startOnce(cli.path, port, uiPort, options.dbFilename);
+    } catch (error) {
+      if (!(error instanceof PortConflictError) || attempt >= PORT_CONFLICT_ATTEMPTS) throw error;
+      options.log?.(`${error.message}; starting it again`);
+      if (options.port !== undefined || options.uiPort !== undefined) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/** The server exited because a port it needs was taken. */
+class PortConflictError extends Error {
+  override readonly name = 'PortConflictError';
+}
+
+async function startOnce(cliPath: string, port: number, uiPort: number, dbFilename: string | undefined): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error', '--namespace', 'default'];
-  if (options.dbFilename) args.push('--db-filename', options.dbFilename);
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (dbFilename) args.push('--db-filename', dbFilename);
+  const child = spawn(cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const supervised = superviseChild(child);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
+  // Resolves once the child exited and its stderr was read to the end, so the reason is complete.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`The Temporal dev server exited: ${stderr}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await closed;
+      const reason = stderr.trim() || `exit code ${child.exitCode ?? child.signalCode}`;
+      if (/address already in use/.test(reason)) throw new PortConflictError(`The Temporal dev server could not bind its ports: ${reason}`);
+      throw new Error(`The Temporal dev server exited: ${reason}`);
+    }
     try {
       const connection = await NativeConnection.connect({ address });
       await connection.close();
       break;
     } catch (error) {
+      if (child.exitCode !== null || child.signalCode !== null) continue; // reported above
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
+        await supervised.stop(0);
         throw new Error(`The Temporal dev server did not start within 30 s: ${(error as Error).message}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
