@@ -39,6 +39,11 @@ export type JobStatus =
   | (JobStatusBase & { readonly state: Exclude<JobState, 'failure'> })
   | (JobStatusBase & { readonly state: 'failure'; readonly message: string });
 
+/** The status strings Cube sends as they are. */
+const EXACT_STATES: ReadonlyMap<string, Exclude<JobState, 'failure' | 'unknown'>> = new Map(
+  (['done', 'scheduled', 'processing', 'missing_partition', 'pre_agg_not_found', 'not_found'] as const).map((state) => [state, state]),
+);
+
 /**
  * Classifies Cube's status string by prefix, as Cube's gateway produces it: `failure: <message>`
  * carries the build error; anything unrecognised (e.g. `orphaned`, or a future status) becomes
@@ -46,15 +51,12 @@ export type JobStatus =
  */
 export function parseJobStatus(item: JobStatusItem): JobStatus {
   const { token, status, table, selector } = item;
-  const base = { token, raw: status, table, selector };
   if (status.startsWith('failure')) {
-    return { ...base, state: 'failure', message: status.replace(/^failure:?\s*/, '') };
+    return { token, raw: status, table, selector, state: 'failure', message: status.replace(/^failure:?\s*/, '') };
   }
-  for (const state of ['done', 'scheduled', 'processing', 'missing_partition', 'pre_agg_not_found', 'not_found'] as const) {
-    if (status === state) return { ...base, state };
-  }
-  if (status.startsWith('done')) return { ...base, state: 'done' };
-  return { ...base, state: 'unknown' };
+  // One lookup and one object per job: a `get` can carry thousands of them.
+  const state = EXACT_STATES.get(status) ?? (status.startsWith('done') ? 'done' : 'unknown');
+  return { token, raw: status, table, selector, state };
 }
 
 /** What to do with a job whose outcome Cube no longer knows (`missing_partition`, `not_found`). */
