@@ -383,7 +383,8 @@ async function waitWithHeartbeats(
   update: (records: readonly JobRecord[]) => void,
 ): Promise<WaitForPreAggregationJobsResult['outcome']> {
   // Ambiguous jobs the activity returned are confirmed already (see workflowConfirmMs).
-  const tokens = state.jobs.filter((job) => isActive(job, jobsPolicyOf(config, 0), state)).map((job) => job.token);
+  const confirmed = jobsPolicyOf(config, 0);
+  const tokens = state.jobs.filter((job) => isActive(job, confirmed, state)).map((job) => job.token);
   if (tokens.length === 0) return 'succeeded';
   if (remainingMs !== undefined && remainingMs <= 0) return 'deadline_exceeded';
   const result = await waitingActivity(config, remainingMs)({
