@@ -5,22 +5,19 @@
  * @module
  */
 import { createJwtTokenProvider, type TokenProvider } from './auth.js';
-import {
-  CubeJobsProtocolError,
-  PreAggregationBuildFailedError,
-  PreAggregationWaitTimeoutError,
-} from './errors.js';
+import { CubeJobsProtocolError, PreAggregationBuildFailedError, PreAggregationWaitTimeoutError } from './errors.js';
 import { callJobsEndpoint, type CallOptions } from './internal/http.js';
 import { Redactor } from './internal/redact.js';
 import { resolveClientOptions, type CubeJobsClientOptions, type ResolvedClientOptions } from './options.js';
+import type { JobStatus } from './job.js';
 import {
   GetJobsResponseSchema,
   PostJobsResponseSchema,
-  parseSelector,
-  parseTokens,
   type JobStatusItem,
+  type PreAggregationSelectorInput,
 } from './schemas.js';
-import { parseJobStatus, type JobStatus } from './status.js';
+import { parseJobStatus } from './status.js';
+import { parseSelector, parseTokens } from './validation.js';
 import { pollJobs, type PollJobsOptions, type WaitResult } from './wait.js';
 
 export type { CallOptions } from './internal/http.js';
@@ -40,7 +37,7 @@ export interface CubeJobsClient {
    * job (context × pre-aggregation × time zone × partition). The selector is validated first; an invalid
    * one throws {@link CubeJobsSelectorError} without sending anything.
    */
-  triggerBuild(selector: unknown, call?: CallOptions): Promise<string[]>;
+  triggerBuild(selector: PreAggregationSelectorInput, call?: CallOptions): Promise<string[]>;
   /**
    * Reads the status of each token (action `get`), in the order given; long lists are split into
    * several requests. Unknown or expired tokens come back as `not_found`.
@@ -95,7 +92,12 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
       const body = await send({ action: 'post', selector: valid }, call);
       const parsed = PostJobsResponseSchema.safeParse(body);
       if (!parsed.success) {
-        throw redactor.error(new CubeJobsProtocolError('Cube answered a post with something other than an array of job tokens', redactor.value(body)));
+        throw redactor.error(
+          new CubeJobsProtocolError(
+            'Cube answered a post with something other than an array of job tokens',
+            redactor.value(body),
+          ),
+        );
       }
       return parsed.data;
     },
@@ -133,7 +135,9 @@ function makeTokenProvider(resolved: ResolvedClientOptions, redactor: Redactor):
 function parseStatusResponse(body: unknown, requested: readonly string[], redactor: Redactor): JobStatusItem[] {
   const parsed = GetJobsResponseSchema.safeParse(body);
   if (!parsed.success) {
-    throw redactor.error(new CubeJobsProtocolError('Cube answered a get with something other than job statuses', redactor.value(body)));
+    throw redactor.error(
+      new CubeJobsProtocolError('Cube answered a get with something other than job statuses', redactor.value(body)),
+    );
   }
   const items = Array.isArray(parsed.data)
     ? parsed.data
@@ -141,7 +145,12 @@ function parseStatusResponse(body: unknown, requested: readonly string[], redact
   const wanted = new Set(requested);
   const unexpected = items.find((item) => !wanted.has(item.token));
   if (unexpected) {
-    throw redactor.error(new CubeJobsProtocolError(`Cube answered a get with a token that was not asked for: ${unexpected.token}`, redactor.value(body)));
+    throw redactor.error(
+      new CubeJobsProtocolError(
+        `Cube answered a get with a token that was not asked for: ${unexpected.token}`,
+        redactor.value(body),
+      ),
+    );
   }
   return items;
 }

@@ -1,13 +1,54 @@
 /**
  * The error hierarchy of `@cube-jobs/core`.
  *
- * Every class sets `name` explicitly: Temporal turns an error's `name` into the `type` of the
- * `ApplicationFailure` a workflow sees, so these names are part of the public contract.
+ * Every class sets `name` explicitly, from {@link ERROR_NAMES}: Temporal turns an error's `name` into the
+ * `type` of the `ApplicationFailure` a workflow sees, so these names are part of the public contract.
  * This module has no Node imports, so workflow code may import it through `@cube-jobs/core/protocol`.
  *
  * @module
  */
-import type { JobStatus } from './status.js';
+import { formatJobList, type JobStatus } from './job.js';
+
+/**
+ * The `name` of every error class, which Temporal turns into the `type` of an activity's
+ * `ApplicationFailure`: workflows and retry policies match on these strings, so they are defined once.
+ */
+export const ERROR_NAMES = {
+  root: 'CubeJobsError',
+  validation: 'CubeJobsValidationError',
+  config: 'CubeJobsConfigError',
+  selector: 'CubeJobsSelectorError',
+  api: 'CubeJobsApiError',
+  badRequest: 'CubeJobsBadRequestError',
+  auth: 'CubeJobsAuthError',
+  missingScope: 'CubeJobsMissingScopeError',
+  rateLimit: 'CubeJobsRateLimitError',
+  server: 'CubeJobsServerError',
+  connection: 'CubeJobsConnectionError',
+  timeout: 'CubeJobsTimeoutError',
+  abort: 'CubeJobsAbortError',
+  continueWait: 'CubeJobsContinueWaitError',
+  protocol: 'CubeJobsProtocolError',
+  buildFailed: 'PreAggregationBuildFailedError',
+  waitTimeout: 'PreAggregationWaitTimeoutError',
+} as const;
+
+/** The name of one of this library's error classes. */
+export type CubeJobsErrorName = (typeof ERROR_NAMES)[keyof typeof ERROR_NAMES];
+
+/**
+ * Error names that no retry can mend: invalid input or configuration, rejected credentials, an answer
+ * that breaks the protocol. Retry policies list them as non-retryable; other errors carry their own
+ * `retryable` flag (a 400 is final, except the transient database errors the client recognises).
+ */
+export const NON_RETRYABLE_ERROR_NAMES: readonly CubeJobsErrorName[] = [
+  ERROR_NAMES.validation,
+  ERROR_NAMES.config,
+  ERROR_NAMES.selector,
+  ERROR_NAMES.auth,
+  ERROR_NAMES.missingScope,
+  ERROR_NAMES.protocol,
+];
 
 /** One problem found while validating input: where it is and what was expected. */
 export interface ValidationIssue {
@@ -24,7 +65,7 @@ export class CubeJobsError extends Error {
 
   constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'CubeJobsError';
+    this.name = ERROR_NAMES.root;
     this.retryable = options.retryable;
   }
 }
@@ -41,7 +82,7 @@ export class CubeJobsValidationError extends CubeJobsError {
 
   constructor(subject: string, issues: readonly ValidationIssue[]) {
     super(formatIssues(subject, issues), { retryable: false });
-    this.name = 'CubeJobsValidationError';
+    this.name = ERROR_NAMES.validation;
     this.issues = issues;
   }
 }
@@ -50,7 +91,7 @@ export class CubeJobsValidationError extends CubeJobsError {
 export class CubeJobsConfigError extends CubeJobsValidationError {
   constructor(issues: readonly ValidationIssue[], subject = 'Cube jobs client options') {
     super(subject, issues);
-    this.name = 'CubeJobsConfigError';
+    this.name = ERROR_NAMES.config;
   }
 }
 
@@ -58,7 +99,7 @@ export class CubeJobsConfigError extends CubeJobsValidationError {
 export class CubeJobsSelectorError extends CubeJobsValidationError {
   constructor(issues: readonly ValidationIssue[], subject = 'pre-aggregation selector') {
     super(subject, issues);
-    this.name = 'CubeJobsSelectorError';
+    this.name = ERROR_NAMES.selector;
   }
 }
 
@@ -91,7 +132,7 @@ export class CubeJobsApiError extends CubeJobsError {
     retryable: boolean,
   ) {
     super(message, { retryable });
-    this.name = 'CubeJobsApiError';
+    this.name = ERROR_NAMES.api;
     this.status = details.status;
     this.cubeMessage = details.cubeMessage;
     this.body = details.body;
@@ -103,7 +144,7 @@ export class CubeJobsApiError extends CubeJobsError {
 export class CubeJobsBadRequestError extends CubeJobsApiError {
   constructor(...args: ConstructorParameters<typeof CubeJobsApiError>) {
     super(...args);
-    this.name = 'CubeJobsBadRequestError';
+    this.name = ERROR_NAMES.badRequest;
   }
 }
 
@@ -111,7 +152,7 @@ export class CubeJobsBadRequestError extends CubeJobsApiError {
 export class CubeJobsAuthError extends CubeJobsApiError {
   constructor(...args: ConstructorParameters<typeof CubeJobsApiError>) {
     super(...args);
-    this.name = 'CubeJobsAuthError';
+    this.name = ERROR_NAMES.auth;
   }
 }
 
@@ -119,7 +160,7 @@ export class CubeJobsAuthError extends CubeJobsApiError {
 export class CubeJobsMissingScopeError extends CubeJobsAuthError {
   constructor(...args: ConstructorParameters<typeof CubeJobsApiError>) {
     super(...args);
-    this.name = 'CubeJobsMissingScopeError';
+    this.name = ERROR_NAMES.missingScope;
   }
 }
 
@@ -133,7 +174,7 @@ export class CubeJobsRateLimitError extends CubeJobsApiError {
     details: ConstructorParameters<typeof CubeJobsApiError>[1] & { retryAfterMs: number | undefined },
   ) {
     super(message, details, true);
-    this.name = 'CubeJobsRateLimitError';
+    this.name = ERROR_NAMES.rateLimit;
     this.retryAfterMs = details.retryAfterMs;
   }
 }
@@ -142,7 +183,7 @@ export class CubeJobsRateLimitError extends CubeJobsApiError {
 export class CubeJobsServerError extends CubeJobsApiError {
   constructor(message: string, details: ConstructorParameters<typeof CubeJobsApiError>[1]) {
     super(message, details, true);
-    this.name = 'CubeJobsServerError';
+    this.name = ERROR_NAMES.server;
   }
 }
 
@@ -150,7 +191,7 @@ export class CubeJobsServerError extends CubeJobsApiError {
 export class CubeJobsConnectionError extends CubeJobsError {
   constructor(message: string, cause?: unknown) {
     super(message, { retryable: true, cause });
-    this.name = 'CubeJobsConnectionError';
+    this.name = ERROR_NAMES.connection;
   }
 }
 
@@ -158,7 +199,7 @@ export class CubeJobsConnectionError extends CubeJobsError {
 export class CubeJobsTimeoutError extends CubeJobsConnectionError {
   constructor(message: string) {
     super(message);
-    this.name = 'CubeJobsTimeoutError';
+    this.name = ERROR_NAMES.timeout;
   }
 }
 
@@ -166,7 +207,7 @@ export class CubeJobsTimeoutError extends CubeJobsConnectionError {
 export class CubeJobsAbortError extends CubeJobsError {
   constructor(message = 'The Cube jobs call was aborted by the caller', cause?: unknown) {
     super(message, { retryable: false, cause });
-    this.name = 'CubeJobsAbortError';
+    this.name = ERROR_NAMES.abort;
   }
 }
 
@@ -174,7 +215,7 @@ export class CubeJobsAbortError extends CubeJobsError {
 export class CubeJobsContinueWaitError extends CubeJobsError {
   constructor(message: string) {
     super(message, { retryable: true });
-    this.name = 'CubeJobsContinueWaitError';
+    this.name = ERROR_NAMES.continueWait;
   }
 }
 
@@ -185,27 +226,32 @@ export class CubeJobsProtocolError extends CubeJobsError {
 
   constructor(message: string, body: unknown) {
     super(message, { retryable: false });
-    this.name = 'CubeJobsProtocolError';
+    this.name = ERROR_NAMES.protocol;
     this.body = body;
   }
 }
 
-function describeJob(job: JobStatus): string {
-  const where = job.table ?? job.selector?.preAggregations?.[0] ?? `token ${job.token}`;
-  return `${where} (${job.raw})`;
+/** Names each job by its table, else its pre-aggregation, else its token, as {@link formatJobList} lists it. */
+function describeJobs(jobs: readonly JobStatus[]): string {
+  return formatJobList(
+    jobs.map((job) => ({
+      name: job.table ?? job.selector?.preAggregations?.[0] ?? `token ${job.token}`,
+      status: job.raw,
+    })),
+  );
 }
 
-/** Thrown when one or more jobs ended in failure; lists every failed job, not only the first. */
+/** Thrown when one or more jobs ended in failure; `failedJobs` holds every failed job, not only the first. */
 export class PreAggregationBuildFailedError extends CubeJobsError {
   /** Every job that failed, with its status and table. */
   readonly failedJobs: readonly JobStatus[];
 
   constructor(failedJobs: readonly JobStatus[]) {
     const count = failedJobs.length;
-    super(`${count} pre-aggregation job${count === 1 ? '' : 's'} failed: ${failedJobs.map(describeJob).join('; ')}`, {
+    super(`${count} pre-aggregation job${count === 1 ? '' : 's'} failed: ${describeJobs(failedJobs)}`, {
       retryable: false,
     });
-    this.name = 'PreAggregationBuildFailedError';
+    this.name = ERROR_NAMES.buildFailed;
     this.failedJobs = failedJobs;
   }
 }
@@ -217,14 +263,10 @@ export class PreAggregationWaitTimeoutError extends CubeJobsError {
 
   constructor(deadlineMs: number, pendingJobs: readonly JobStatus[]) {
     super(
-      `${pendingJobs.length} pre-aggregation job(s) still unfinished after ${deadlineMs} ms: ` +
-        pendingJobs
-          .slice(0, 20)
-          .map(describeJob)
-          .join('; '),
+      `${pendingJobs.length} pre-aggregation job(s) still unfinished after ${deadlineMs} ms: ${describeJobs(pendingJobs)}`,
       { retryable: false },
     );
-    this.name = 'PreAggregationWaitTimeoutError';
+    this.name = ERROR_NAMES.waitTimeout;
     this.pendingJobs = pendingJobs;
   }
 }

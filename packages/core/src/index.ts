@@ -22,7 +22,7 @@
 export * from './protocol.js';
 export { createCubeJobsClient, type CubeJobsClient, type CallOptions, type WaitForJobsOptions } from './client.js';
 export { createJwtTokenProvider, type JwtTokenProviderOptions, type TokenProvider } from './auth.js';
-export { jobsEndpointUrl, resolveClientOptions, type CubeJobsClientOptions, type FetchLike, type ResolvedClientOptions } from './options.js';
+export { jobsEndpointUrl, type CubeJobsClientOptions, type FetchLike } from './options.js';
 export {
   pollJobs,
   type JobStatusSource,

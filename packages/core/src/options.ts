@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { TokenProvider } from './auth.js';
 import { CubeJobsConfigError } from './errors.js';
-import { SecurityContextSchema, toValidationIssues } from './schemas.js';
+import { SecurityContextSchema } from './schemas.js';
+import { toValidationIssues } from './validation.js';
 
 /** The `fetch` signature the client needs (the global `fetch` fits). */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -45,7 +46,10 @@ export interface CubeJobsClientOptions {
 }
 
 const durationMs = (what: string) =>
-  z.number({ error: `must be a number of milliseconds (${what})` }).int('must be a whole number of milliseconds').positive('must be greater than 0');
+  z
+    .number({ error: `must be a number of milliseconds (${what})` })
+    .int('must be a whole number of milliseconds')
+    .positive('must be greater than 0');
 
 const OptionsSchema = z
   .strictObject({
@@ -61,7 +65,12 @@ const OptionsSchema = z
     authorizationScheme: z.enum(['raw', 'bearer']).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     timeoutMs: durationMs('time per attempt').optional(),
-    maxRetries: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(20, 'must be at most 20').optional(),
+    maxRetries: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(20, 'must be at most 20')
+      .optional(),
     retryBaseDelayMs: durationMs('first backoff delay').optional(),
     retryMaxDelayMs: durationMs('longest backoff delay').optional(),
     statusBatchSize: z.number().int().min(1).max(10_000).optional(),
@@ -76,12 +85,17 @@ const OptionsSchema = z
     }
     if (options.apiSecret === undefined) {
       for (const key of ['securityContext', 'tokenTtlMs'] as const) {
-        if (options[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with apiSecret' });
+        if (options[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with apiSecret' });
       }
     }
     for (const name of Object.keys(options.headers ?? {})) {
       if (['authorization', 'x-cube-authorization'].includes(name.toLowerCase())) {
-        ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'set credentials with token or apiSecret, not headers' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['headers', name],
+          message: 'set credentials with token or apiSecret, not headers',
+        });
       }
     }
   });

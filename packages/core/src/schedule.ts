@@ -23,11 +23,19 @@ export interface PollScheduleOptions {
   readonly pollLatencyFraction?: number | undefined;
 }
 
+/** The schedule's defaults, shared by core's wait loop and the workflow's `wait` options. */
+export const DEFAULT_POLL_SCHEDULE = {
+  initialPollIntervalMs: 1000,
+  maxPollIntervalMs: 30_000,
+  pollBackoffFactor: 1.5,
+  pollLatencyFraction: 0.05,
+} as const satisfies Required<PollScheduleOptions>;
+
 /** The interval after `intervalMs`, `elapsedMs` into a wait, under a schedule (see {@link PollScheduleOptions}). */
 export function nextPollIntervalMs(intervalMs: number, elapsedMs: number, schedule: PollScheduleOptions = {}): number {
-  const initial = schedule.initialPollIntervalMs ?? 1000;
-  const max = schedule.maxPollIntervalMs ?? 30_000;
-  const grown = intervalMs * (schedule.pollBackoffFactor ?? 1.5);
-  const proportional = (schedule.pollLatencyFraction ?? 0.05) * elapsedMs;
+  const initial = schedule.initialPollIntervalMs ?? DEFAULT_POLL_SCHEDULE.initialPollIntervalMs;
+  const max = schedule.maxPollIntervalMs ?? DEFAULT_POLL_SCHEDULE.maxPollIntervalMs;
+  const grown = intervalMs * (schedule.pollBackoffFactor ?? DEFAULT_POLL_SCHEDULE.pollBackoffFactor);
+  const proportional = (schedule.pollLatencyFraction ?? DEFAULT_POLL_SCHEDULE.pollLatencyFraction) * elapsedMs;
   return Math.round(Math.min(max, Math.max(initial, Math.min(grown, proportional))));
 }

@@ -5,12 +5,14 @@
  * later or not at all (IANA time zones, parseable and ordered dates, `cube.name` ids), so a bad
  * selector fails here, before any request, with the path of the field.
  *
+ * The functions that turn these schemas' errors into typed, path-naming errors are in `validation.ts`.
+ *
  * Pure module: no Node imports, safe inside the Temporal workflow sandbox.
  *
  * @module
  */
 import { z } from 'zod';
-import { CubeJobsSelectorError, type ValidationIssue } from './errors.js';
+import type { JobSelector } from './job.js';
 
 const DATE_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -106,6 +108,12 @@ export const PreAggregationSelectorSchema = z.strictObject({
 /** A validated pre-aggregation selector (Cube: `PreAggsSelector`). */
 export type PreAggregationSelector = z.infer<typeof PreAggregationSelectorSchema>;
 
+/**
+ * A selector as callers write it, before validation: what `triggerBuild` and `buildWorkflowId` take.
+ * Values are still checked at run time (time zones, dates, ids), since JSON input has no types.
+ */
+export type PreAggregationSelectorInput = z.input<typeof PreAggregationSelectorSchema>;
+
 /** One job token: an opaque string issued by Cube. */
 export const JobTokenSchema = nonEmptyString;
 
@@ -134,17 +142,8 @@ export type JobsRequest = z.infer<typeof JobsRequestSchema>;
 /** The answer to `post`: the tokens of the enqueued jobs. */
 export const PostJobsResponseSchema = z.array(JobTokenSchema);
 
-/** The one-element selector Cube echoes for each job. */
-export interface JobSelector {
-  readonly cubes?: string[] | undefined;
-  readonly preAggregations?: string[] | undefined;
-  readonly contexts?: Array<{ securityContext?: unknown }> | undefined;
-  readonly timezones?: Array<string | null> | undefined;
-  readonly dataSources?: Array<string | null> | undefined;
-  readonly [key: string]: unknown;
-}
-
-const isStringArray = (value: unknown) => value === undefined || (Array.isArray(value) && value.every((v) => v === null || typeof v === 'string'));
+const isStringArray = (value: unknown) =>
+  value === undefined || (Array.isArray(value) && value.every((v) => v === null || typeof v === 'string'));
 
 /**
  * Checked shallowly on purpose: a `get` answer can hold thousands of these, and only a few fields are
@@ -184,51 +183,3 @@ export const GetJobsResponseSchema = z.union([
 
 /** One raw status item, as Cube sent it. */
 export type JobStatusItem = z.infer<typeof JobStatusItemSchema>;
-
-function formatPath(root: string, path: readonly PropertyKey[]): string {
-  let out = root;
-  for (const key of path) {
-    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out || '(root)';
-}
-
-/** Converts zod issues into {@link ValidationIssue}s whose paths start at `root` (e.g. `selector`). */
-export function toValidationIssues(error: z.ZodError, root: string): ValidationIssue[] {
-  return error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      const keys = issue.keys;
-      return {
-        path: formatPath(root, [...issue.path, ...(keys.length === 1 ? [keys[0] as string] : [])]),
-        message: `unknown key${keys.length === 1 ? '' : 's'} ${keys.map((k) => JSON.stringify(k)).join(', ')} (allowed: ${allowedKeysHint(root, issue.path)})`,
-      };
-    }
-    if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
-      return { path: formatPath(root, issue.path), message: 'is required' };
-    }
-    return { path: formatPath(root, issue.path), message: issue.message };
-  });
-}
-
-function allowedKeysHint(root: string, path: readonly PropertyKey[]): string {
-  if (root === 'selector' && path.length === 0) return Object.keys(PreAggregationSelectorSchema.shape).join(', ');
-  if (root === 'selector' && path[0] === 'contexts') return 'securityContext';
-  return 'see the schema';
-}
-
-/**
- * Validates a selector and returns it typed, or throws {@link CubeJobsSelectorError} naming every bad
- * field (e.g. `selector.timezones[0]: must be a valid IANA time zone, got "+05:00"`).
- */
-export function parseSelector(input: unknown): PreAggregationSelector {
-  const result = PreAggregationSelectorSchema.safeParse(input);
-  if (!result.success) throw new CubeJobsSelectorError(toValidationIssues(result.error, 'selector'));
-  return result.data;
-}
-
-/** Validates a token list for `get`, or throws {@link CubeJobsSelectorError} naming the bad entry. */
-export function parseTokens(input: unknown): string[] {
-  const result = JobTokensSchema.safeParse(input);
-  if (!result.success) throw new CubeJobsSelectorError(toValidationIssues(result.error, 'tokens'), 'job token list');
-  return result.data;
-}

@@ -6,42 +6,16 @@
  *
  * @module
  */
-import type { JobSelector, JobStatusItem } from './schemas.js';
-
-/** Every state a job can be in, as this library names them. */
-export const JOB_STATES = [
-  'scheduled',
-  'processing',
-  'done',
-  'failure',
-  'missing_partition',
-  'not_found',
-  'pre_agg_not_found',
-  'unknown',
-] as const;
-
-/** A job state: Cube's status string, classified by prefix. */
-export type JobState = (typeof JOB_STATES)[number];
-
-interface JobStatusBase {
-  /** The job token. */
-  readonly token: string;
-  /** Cube's status string, unchanged. */
-  readonly raw: string;
-  /** The versioned physical table the job builds, when Cube knows the job. */
-  readonly table?: string | undefined;
-  /** The one-element selector Cube echoes for the job (its pre-aggregation, context, time zone, data source). */
-  readonly selector?: JobSelector | undefined;
-}
-
-/** A job's status, discriminated on `state`. */
-export type JobStatus =
-  | (JobStatusBase & { readonly state: Exclude<JobState, 'failure'> })
-  | (JobStatusBase & { readonly state: 'failure'; readonly message: string });
+import { failureMessageOf, JOB_STATES, type JobState, type JobStatus } from './job.js';
+import { resolveAmbiguousJob, resolveJobsPolicy, type JobsPolicy } from './policy.js';
+import type { JobStatusItem } from './schemas.js';
 
 /** The status strings Cube sends as they are. */
 const EXACT_STATES: ReadonlyMap<string, Exclude<JobState, 'failure' | 'unknown'>> = new Map(
-  (['done', 'scheduled', 'processing', 'missing_partition', 'pre_agg_not_found', 'not_found'] as const).map((state) => [state, state]),
+  (['done', 'scheduled', 'processing', 'missing_partition', 'pre_agg_not_found', 'not_found'] as const).map((state) => [
+    state,
+    state,
+  ]),
 );
 
 /**
@@ -52,51 +26,12 @@ const EXACT_STATES: ReadonlyMap<string, Exclude<JobState, 'failure' | 'unknown'>
 export function parseJobStatus(item: JobStatusItem): JobStatus {
   const { token, status, table, selector } = item;
   if (status.startsWith('failure')) {
-    return { token, raw: status, table, selector, state: 'failure', message: status.replace(/^failure:?\s*/, '') };
+    return { token, raw: status, table, selector, state: 'failure', message: failureMessageOf(status) };
   }
   // One lookup and one object per job: a `get` can carry thousands of them.
   const state = EXACT_STATES.get(status) ?? (status.startsWith('done') ? 'done' : 'unknown');
   return { token, raw: status, table, selector, state };
 }
-
-/** What to do with a job whose outcome Cube no longer knows (`missing_partition`, `not_found`). */
-export type AmbiguousJobAction = 'fail' | 'retrigger' | 'wait';
-
-/** How {@link summarizeJobs} treats the ambiguous states. */
-export interface JobsPolicy {
-  /**
-   * `missing_partition`: the table is absent, no error is known and the job is not queued (a build
-   * de-duplicated against another, a lost queue item, ...).
-   * @default 'retrigger'
-   */
-  readonly onMissingPartition: AmbiguousJobAction;
-  /**
-   * `not_found`: Cube has no record of the token (restarted with the memory driver, or expired after 24 h).
-   * @default 'retrigger'
-   */
-  readonly onNotFound: AmbiguousJobAction;
-  /**
-   * For the `wait` action: how long a job may stay ambiguous before it counts as failed.
-   * @default 60000
-   */
-  readonly ambiguousGraceMs: number;
-  /**
-   * For the `retrigger` and `fail` actions: how long a job must stay ambiguous (from its first sighting,
-   * when `ambiguousSinceMs` records it) before the action applies; until then it is polled like a
-   * running job. Cube reports `missing_partition` for a while when its queue merged a build into an
-   * identical one still queued (seen on Cube 1.7.43): acting at once would post a duplicate build.
-   * @default 10000
-   */
-  readonly ambiguousConfirmMs: number;
-}
-
-/** The policy used when none is given. */
-export const DEFAULT_JOBS_POLICY: JobsPolicy = {
-  onMissingPartition: 'retrigger',
-  onNotFound: 'retrigger',
-  ambiguousGraceMs: 60_000,
-  ambiguousConfirmMs: 10_000,
-};
 
 /** What a set of job statuses means for the build. */
 export type JobsOutcome = 'running' | 'succeeded' | 'failed' | 'retrigger';
@@ -141,33 +76,6 @@ export function isAmbiguousState(state: JobState): state is 'missing_partition' 
   return state === 'missing_partition' || state === 'not_found';
 }
 
-/** Merges a partial policy with the defaults. */
-export function resolveJobsPolicy(policy?: Partial<JobsPolicy>): JobsPolicy {
-  return {
-    onMissingPartition: policy?.onMissingPartition ?? DEFAULT_JOBS_POLICY.onMissingPartition,
-    onNotFound: policy?.onNotFound ?? DEFAULT_JOBS_POLICY.onNotFound,
-    ambiguousGraceMs: policy?.ambiguousGraceMs ?? DEFAULT_JOBS_POLICY.ambiguousGraceMs,
-    ambiguousConfirmMs: policy?.ambiguousConfirmMs ?? DEFAULT_JOBS_POLICY.ambiguousConfirmMs,
-  };
-}
-
-/**
- * What the policy makes of a `missing_partition` / `not_found` job at `nowMs`, given when it was first
- * seen so (`sinceMs`, undefined for a one-off look): `pending` (keep polling it), `retrigger` or `fail`.
- * `retrigger` and `fail` wait for `ambiguousConfirmMs` after the first sighting; `wait` fails the job
- * once `ambiguousGraceMs` have passed.
- */
-export function resolveAmbiguousJob(
-  state: 'missing_partition' | 'not_found',
-  policy: JobsPolicy,
-  sinceMs: number | undefined,
-  nowMs: number,
-): 'pending' | 'retrigger' | 'fail' {
-  const action = state === 'missing_partition' ? policy.onMissingPartition : policy.onNotFound;
-  if (action === 'wait') return nowMs - (sinceMs ?? nowMs) >= policy.ambiguousGraceMs ? 'fail' : 'pending';
-  return sinceMs !== undefined && nowMs - sinceMs < policy.ambiguousConfirmMs ? 'pending' : action;
-}
-
 /** Counts jobs per state. */
 export function countJobStates(jobs: readonly JobStatus[]): Record<JobState, number> {
   const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
@@ -180,7 +88,12 @@ export function countJobStates(jobs: readonly JobStatus[]): Record<JobState, num
  * final, or ambiguous with a `retrigger`/`fail` action that is confirmed. A job the `wait` action
  * covers is polled on, as it may still turn up `done` after its grace period.
  */
-export function isSettledJob(job: Pick<JobStatus, 'state'>, policy: JobsPolicy, sinceMs: number | undefined, asOfMs: number): boolean {
+export function isSettledJob(
+  job: Pick<JobStatus, 'state'>,
+  policy: JobsPolicy,
+  sinceMs: number | undefined,
+  asOfMs: number,
+): boolean {
   if (isFinalState(job.state)) return true;
   if (!isAmbiguousState(job.state)) return false;
   if ((job.state === 'missing_partition' ? policy.onMissingPartition : policy.onNotFound) === 'wait') return false;

@@ -8,16 +8,10 @@
  */
 import { CubeJobsAbortError, CubeJobsError } from './errors.js';
 import { abortableSleep } from './internal/retry.js';
-import {
-  isAmbiguousState,
-  isSettledJob,
-  resolveJobsPolicy,
-  summarizeJobs,
-  type JobStatus,
-  type JobsPolicy,
-  type JobsSummary,
-} from './status.js';
-import { nextPollIntervalMs, type PollScheduleOptions } from './schedule.js';
+import type { JobStatus } from './job.js';
+import { DEFAULT_FAIL_FAST, resolveJobsPolicy, type JobsPolicy } from './policy.js';
+import { DEFAULT_POLL_SCHEDULE, nextPollIntervalMs, type PollScheduleOptions } from './schedule.js';
+import { isAmbiguousState, isSettledJob, summarizeJobs, type JobsSummary } from './status.js';
 
 /** Reads the statuses of some tokens (one entry per token). */
 export type JobStatusSource = (tokens: string[], signal: AbortSignal | undefined) => Promise<JobStatus[]>;
@@ -52,7 +46,7 @@ export interface PollJobsOptions extends PollScheduleOptions {
   readonly policy?: Partial<JobsPolicy> | undefined;
   /** Stop waiting this long after the wait began (counted from `resumeFrom.startedAtMs` when resuming). */
   readonly deadlineMs?: number | undefined;
-  /** Stop at the first failed job instead of letting the others finish. @default true */
+  /** Stop at the first failed job instead of letting the others finish. @default {@link DEFAULT_FAIL_FAST} (false) */
   readonly failFast?: boolean | undefined;
   /** Aborts the wait; the promise rejects with {@link CubeJobsAbortError}. */
   readonly signal?: AbortSignal | undefined;
@@ -102,16 +96,14 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
   const startedAtMs = options.resumeFrom?.startedAtMs ?? now();
   const ambiguousSinceMs: Record<string, number> = { ...options.resumeFrom?.ambiguousSinceMs };
   let polls = options.resumeFrom?.polls ?? 0;
-  let intervalMs = options.initialPollIntervalMs ?? 1000;
-  const failFast = options.failFast ?? true;
+  let intervalMs = options.initialPollIntervalMs ?? DEFAULT_POLL_SCHEDULE.initialPollIntervalMs;
+  const failFast = options.failFast ?? DEFAULT_FAIL_FAST;
   const maxConsecutiveFailures = options.maxConsecutivePollFailures ?? 5;
   let consecutiveFailures = 0;
   let lastPollAtMs = startedAtMs;
 
   const snapshot = (): { jobs: JobStatus[]; summary: JobsSummary } => {
-    const jobs = tokens.map(
-      (token) => latest.get(token) ?? { token, raw: 'scheduled', state: 'scheduled' as const },
-    );
+    const jobs = tokens.map((token) => latest.get(token) ?? { token, raw: 'scheduled', state: 'scheduled' as const });
     return { jobs, summary: summarizeJobs(jobs, { policy, ambiguousSinceMs, nowMs: lastPollAtMs }) };
   };
   const finish = (outcome: WaitOutcome): WaitResult => ({
@@ -144,7 +136,8 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
       consecutiveFailures = 0;
     } catch (error) {
       consecutiveFailures += 1;
-      const tolerated = error instanceof CubeJobsError && error.retryable && consecutiveFailures <= maxConsecutiveFailures;
+      const tolerated =
+        error instanceof CubeJobsError && error.retryable && consecutiveFailures <= maxConsecutiveFailures;
       if (!tolerated || options.signal?.aborted) throw error;
       options.onPollError?.(error, consecutiveFailures);
       delayMs = intervalMs;
@@ -156,12 +149,21 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
     for (const job of statuses) {
       // Cube forgets a job's table and selector once the token is `not_found`; keep what it said before.
       const previous = latest.get(job.token);
-      latest.set(job.token, { ...job, table: job.table ?? previous?.table, selector: job.selector ?? previous?.selector });
+      latest.set(job.token, {
+        ...job,
+        table: job.table ?? previous?.table,
+        selector: job.selector ?? previous?.selector,
+      });
       if (isAmbiguousState(job.state)) ambiguousSinceMs[job.token] ??= at;
       else delete ambiguousSinceMs[job.token];
     }
     const { jobs, summary } = snapshot();
-    await options.onProgress?.({ jobs, summary, elapsedMs: at - startedAtMs, state: { startedAtMs, polls, ambiguousSinceMs: { ...ambiguousSinceMs } } });
+    await options.onProgress?.({
+      jobs,
+      summary,
+      elapsedMs: at - startedAtMs,
+      state: { startedAtMs, polls, ambiguousSinceMs: { ...ambiguousSinceMs } },
+    });
 
     if (summary.outcome === 'succeeded') return finish('succeeded');
     if (summary.outcome === 'failed' && (failFast || summary.pending.length === 0)) return finish('failed');

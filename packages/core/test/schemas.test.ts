@@ -27,20 +27,60 @@ describe('parseSelector', () => {
   test.each([
     ['missing contexts', { timezones: ['UTC'] }, 'selector.contexts', 'is required'],
     ['empty contexts', { ...base, contexts: [] }, 'selector.contexts', 'at least one context'],
-    ['context without securityContext', { ...base, contexts: [{}] }, 'selector.contexts[0].securityContext', 'is required'],
-    ['context with an extra key', { ...base, contexts: [{ securityContext: {}, tenant: 1 }] }, 'selector.contexts[0].tenant', 'unknown key'],
-    ['securityContext that is a string', { ...base, contexts: [{ securityContext: 'x' }] }, 'selector.contexts[0].securityContext', 'must be an object'],
+    [
+      'context without securityContext',
+      { ...base, contexts: [{}] },
+      'selector.contexts[0].securityContext',
+      'is required',
+    ],
+    [
+      'context with an extra key',
+      { ...base, contexts: [{ securityContext: {}, tenant: 1 }] },
+      'selector.contexts[0].tenant',
+      'unknown key',
+    ],
+    [
+      'securityContext that is a string',
+      { ...base, contexts: [{ securityContext: 'x' }] },
+      'selector.contexts[0].securityContext',
+      'must be an object',
+    ],
     ['missing timezones', { contexts: base.contexts }, 'selector.timezones', 'is required'],
     ['empty timezones', { ...base, timezones: [] }, 'selector.timezones', 'at least one time zone'],
-    ['fixed-offset timezone', { ...base, timezones: ['+05:00'] }, 'selector.timezones[0]', 'valid IANA time zone, got "+05:00"'],
-    ['unknown timezone', { ...base, timezones: ['UTC', 'Mars/Olympus_Mons'] }, 'selector.timezones[1]', 'valid IANA time zone'],
+    [
+      'fixed-offset timezone',
+      { ...base, timezones: ['+05:00'] },
+      'selector.timezones[0]',
+      'valid IANA time zone, got "+05:00"',
+    ],
+    [
+      'unknown timezone',
+      { ...base, timezones: ['UTC', 'Mars/Olympus_Mons'] },
+      'selector.timezones[1]',
+      'valid IANA time zone',
+    ],
     ['one-element dateRange', { ...base, dateRange: ['2024-01-01'] }, 'selector.dateRange', 'exactly two dates'],
-    ['three-element dateRange', { ...base, dateRange: ['2024-01-01', '2024-01-02', '2024-01-03'] }, 'selector.dateRange', 'exactly two dates'],
+    [
+      'three-element dateRange',
+      { ...base, dateRange: ['2024-01-01', '2024-01-02', '2024-01-03'] },
+      'selector.dateRange',
+      'exactly two dates',
+    ],
     ['unparseable dateRange', { ...base, dateRange: ['last week', '2024-01-01'] }, 'selector.dateRange[0]', 'ISO-8601'],
     ['impossible date', { ...base, dateRange: ['2024-01-01', '2024-02-30'] }, 'selector.dateRange[1]', 'ISO-8601'],
     ['reversed dateRange', { ...base, dateRange: ['2024-02-01', '2024-01-01'] }, 'selector.dateRange', 'is after end'],
-    ['unknown key datasources', { ...base, datasources: ['default'] }, 'selector.datasources', 'unknown key "datasources"'],
-    ['pre-aggregation id without a dot', { ...base, preAggregations: ['by_month'] }, 'selector.preAggregations[0]', '"<cube>.<preAggregation>"'],
+    [
+      'unknown key datasources',
+      { ...base, datasources: ['default'] },
+      'selector.datasources',
+      'unknown key "datasources"',
+    ],
+    [
+      'pre-aggregation id without a dot',
+      { ...base, preAggregations: ['by_month'] },
+      'selector.preAggregations[0]',
+      '"<cube>.<preAggregation>"',
+    ],
     ['non-array cubes', { ...base, cubes: 'orders' }, 'selector.cubes', 'expected array'],
     ['empty cube name', { ...base, cubes: [''] }, 'selector.cubes[0]', 'non-empty'],
     ['non-string data source', { ...base, dataSources: [1] }, 'selector.dataSources[0]', 'expected string'],
@@ -108,19 +148,23 @@ describe('client options', () => {
 });
 
 describe('request schemas', () => {
-  test('forbid the fields of the other action', () => {
-    expect(JobsRequestSchema.safeParse({ action: 'post', selector, tokens: ['a'] }).success).toBe(false);
-    expect(JobsRequestSchema.safeParse({ action: 'get', tokens: ['a'], selector }).success).toBe(false);
-    expect(JobsRequestSchema.safeParse({ action: 'get', tokens: ['a'], resType: 'array' }).success).toBe(false);
-    expect(JobsRequestSchema.safeParse({ action: 'delete' }).success).toBe(false);
-    expect(JobsRequestSchema.safeParse({ action: 'get', tokens: [] }).success).toBe(false);
-    expect(JobsRequestSchema.safeParse({ action: 'get', tokens: ['a'], resType: 'object' }).success).toBe(true);
+  test.each([
+    [{ action: 'post', selector, tokens: ['a'] }, false],
+    [{ action: 'get', tokens: ['a'], selector }, false],
+    [{ action: 'get', tokens: ['a'], resType: 'array' }, false],
+    [{ action: 'delete' }, false],
+    [{ action: 'get', tokens: [] }, false],
+    [{ action: 'get', tokens: ['a'], resType: 'object' }, true],
+  ])('forbid the fields of the other action: %j valid: %s', (body, valid) => {
+    expect(JobsRequestSchema.safeParse(body).success).toBe(valid);
   });
 
-  test('accept both answer shapes of get', () => {
-    expect(GetJobsResponseSchema.safeParse([{ token: 'a', status: 'not_found' }]).success).toBe(true);
-    expect(GetJobsResponseSchema.safeParse({ a: { status: 'done', table: 't' } }).success).toBe(true);
-    expect(GetJobsResponseSchema.safeParse([{ token: 'a' }]).success).toBe(false);
+  test.each([
+    [[{ token: 'a', status: 'not_found' }], true],
+    [{ a: { status: 'done', table: 't' } }, true],
+    [[{ token: 'a' }], false],
+  ])('accept both answer shapes of get: %j valid: %s', (body, valid) => {
+    expect(GetJobsResponseSchema.safeParse(body).success).toBe(valid);
   });
 });
 

@@ -42,7 +42,12 @@ describe('summarizeJobs', () => {
   });
 
   test('any failure fails and lists every failed job', () => {
-    const summary = summarizeJobs([job('a', 'failure: x'), job('b', 'processing'), job('c', 'failure: y'), job('d', 'pre_agg_not_found')]);
+    const summary = summarizeJobs([
+      job('a', 'failure: x'),
+      job('b', 'processing'),
+      job('c', 'failure: y'),
+      job('d', 'pre_agg_not_found'),
+    ]);
     expect(summary.outcome).toBe('failed');
     expect(summary.failed.map((j) => j.token)).toEqual(['a', 'c', 'd']);
     expect(summary.pending.map((j) => j.token)).toEqual(['b']);

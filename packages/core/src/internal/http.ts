@@ -50,7 +50,12 @@ export async function callJobsEndpoint(
   const payload = JSON.stringify(body);
 
   for (let attempt = 1; ; attempt += 1) {
-    const request: RequestSummary = { action: body.action, url: options.endpoint, requestId: `${baseId}-span-${attempt}`, attempt };
+    const request: RequestSummary = {
+      action: body.action,
+      url: options.endpoint,
+      requestId: `${baseId}-span-${attempt}`,
+      attempt,
+    };
     let retryAfterMs: number | undefined;
     try {
       return await attemptOnce(options, tokenProvider, redactor, payload, request, timeoutMs, call.signal);
@@ -59,7 +64,10 @@ export async function callJobsEndpoint(
       if (error instanceof CubeJobsRateLimitError) retryAfterMs = error.retryAfterMs;
     }
     try {
-      await abortableSleep(retryDelayMs(attempt, options.retryBaseDelayMs, options.retryMaxDelayMs, retryAfterMs), call.signal);
+      await abortableSleep(
+        retryDelayMs(attempt, options.retryBaseDelayMs, options.retryMaxDelayMs, retryAfterMs),
+        call.signal,
+      );
     } catch (reason) {
       throw new CubeJobsAbortError(undefined, reason);
     }
@@ -143,16 +151,27 @@ function interpretResponse(response: Response, text: string, request: RequestSum
   }
   const cubeMessage = extractCubeMessage(body);
   if (response.ok) {
-    if (!isJson) throw new CubeJobsProtocolError(`Cube answered ${response.status} with a body that is not JSON: ${where}`, truncate(text));
+    if (!isJson)
+      throw new CubeJobsProtocolError(
+        `Cube answered ${response.status} with a body that is not JSON: ${where}`,
+        truncate(text),
+      );
     if (cubeMessage === 'Continue wait') {
-      throw new CubeJobsContinueWaitError(`Cube asked to continue waiting (its planning queries are still running): ${where}`);
+      throw new CubeJobsContinueWaitError(
+        `Cube asked to continue waiting (its planning queries are still running): ${where}`,
+      );
     }
     return body;
   }
   const status = response.status;
   const details = { status, cubeMessage, body: typeof body === 'string' ? truncate(body) : body, request };
   const message = `Cube answered ${status}${cubeMessage === undefined ? '' : `: ${cubeMessage}`} (${where})`;
-  if (status === 400) throw new CubeJobsBadRequestError(message, details, cubeMessage !== undefined && isTransientDatabaseError(cubeMessage));
+  if (status === 400)
+    throw new CubeJobsBadRequestError(
+      message,
+      details,
+      cubeMessage !== undefined && isTransientDatabaseError(cubeMessage),
+    );
   if (status === 401 || status === 403) {
     if (cubeMessage !== undefined && /scope is missing|permission is missed|scope is missed/i.test(cubeMessage)) {
       throw new CubeJobsMissingScopeError(message, details, false);
@@ -160,7 +179,10 @@ function interpretResponse(response: Response, text: string, request: RequestSum
     throw new CubeJobsAuthError(message, details, false);
   }
   if (status === 429) {
-    throw new CubeJobsRateLimitError(message, { ...details, retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')) });
+    throw new CubeJobsRateLimitError(message, {
+      ...details,
+      retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')),
+    });
   }
   if (status >= 500) throw new CubeJobsServerError(message, details);
   throw new CubeJobsApiError(message, details, status === 408 || status === 409);
@@ -184,7 +206,7 @@ function isTransientDatabaseError(message: string): boolean {
 
 function extractCubeMessage(body: unknown): string | undefined {
   if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'error' in body) {
-    const error = (body as { error: unknown }).error;
+    const error = body.error;
     return typeof error === 'string' ? error : JSON.stringify(error);
   }
   return undefined;

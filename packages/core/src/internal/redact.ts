@@ -44,7 +44,12 @@ export class Redactor {
     if (!(error instanceof Error) || depth > 10) return error;
     const target = error as Error & Record<string, unknown>;
     const assign = (key: string, value: unknown) => {
-      Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: key !== 'stack' && key !== 'message' });
+      Object.defineProperty(target, key, {
+        value,
+        writable: true,
+        configurable: true,
+        enumerable: key !== 'stack' && key !== 'message',
+      });
     };
     assign('message', this.text(target.message));
     if (typeof target.stack === 'string') assign('stack', this.text(target.stack));

@@ -1,0 +1,120 @@
+import { describe, expect, test } from 'vitest';
+import {
+  canonicalJson,
+  createCubeJobsClient,
+  CubeJobsAbortError,
+  CubeJobsApiError,
+  CubeJobsAuthError,
+  CubeJobsBadRequestError,
+  CubeJobsConfigError,
+  CubeJobsConnectionError,
+  CubeJobsContinueWaitError,
+  CubeJobsError,
+  CubeJobsMissingScopeError,
+  CubeJobsProtocolError,
+  CubeJobsRateLimitError,
+  CubeJobsSelectorError,
+  CubeJobsServerError,
+  CubeJobsTimeoutError,
+  CubeJobsValidationError,
+  DEFAULT_FAIL_FAST,
+  ERROR_NAMES,
+  failureMessageOf,
+  formatJobList,
+  JOB_LIST_LIMIT,
+  PreAggregationBuildFailedError,
+  PreAggregationWaitTimeoutError,
+} from '../src/index.js';
+import { json, scriptedFetch } from './helpers.js';
+
+describe('formatJobList', () => {
+  test('names each job with the first line of its status', () => {
+    expect(
+      formatJobList([
+        { name: 't1', status: 'failure: boom\n  at line 2' },
+        { name: 't2', status: 'done' },
+      ]),
+    ).toBe('t1 (failure: boom); t2 (done)');
+  });
+
+  test(`lists ${JOB_LIST_LIMIT} jobs and counts the rest`, () => {
+    const jobs = Array.from({ length: JOB_LIST_LIMIT + 3 }, (_, i) => ({ name: `t${i}`, status: 'processing' }));
+    const text = formatJobList(jobs);
+    expect(text.split('; ')).toHaveLength(JOB_LIST_LIMIT + 1);
+    expect(text).toMatch(/; and 3 more$/);
+  });
+});
+
+describe('failureMessageOf', () => {
+  test.each([
+    ['failure: relation "x" already exists', 'relation "x" already exists'],
+    ['failure:boom', 'boom'],
+    ['failure', ''],
+    ['done', 'done'],
+  ])('%j → %j', (status, message) => {
+    expect(failureMessageOf(status)).toBe(message);
+  });
+});
+
+describe('canonicalJson', () => {
+  test('gives equal text for equal objects whatever their key order, at every depth', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null } })).toBe(
+      canonicalJson({ a: { c: null, d: [2, { y: 2, z: 1 }] }, b: 1 }),
+    );
+    expect(canonicalJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
+  });
+
+  test('keeps array order and drops undefined values as JSON.stringify does', () => {
+    expect(canonicalJson([2, 1])).not.toBe(canonicalJson([1, 2]));
+    expect(canonicalJson({ a: undefined, b: 1 })).toBe('{"b":1}');
+  });
+});
+
+describe('ERROR_NAMES', () => {
+  test('is the name of every error class', () => {
+    const request = { action: 'get' as const, url: 'http://cube', requestId: 'r', attempt: 1 };
+    const details = { status: 400, cubeMessage: undefined, body: {}, request };
+    const errors: CubeJobsError[] = [
+      new CubeJobsError('x', { retryable: false }),
+      new CubeJobsValidationError('x', []),
+      new CubeJobsConfigError([]),
+      new CubeJobsSelectorError([]),
+      new CubeJobsApiError('x', details, false),
+      new CubeJobsBadRequestError('x', details, false),
+      new CubeJobsAuthError('x', details, false),
+      new CubeJobsMissingScopeError('x', details, false),
+      new CubeJobsRateLimitError('x', { ...details, retryAfterMs: undefined }),
+      new CubeJobsServerError('x', details),
+      new CubeJobsConnectionError('x'),
+      new CubeJobsTimeoutError('x'),
+      new CubeJobsAbortError(),
+      new CubeJobsContinueWaitError('x'),
+      new CubeJobsProtocolError('x', {}),
+      new PreAggregationBuildFailedError([]),
+      new PreAggregationWaitTimeoutError(1, []),
+    ];
+    expect(errors.map((error) => error.name)).toEqual(Object.values(ERROR_NAMES));
+    expect(errors.map((error) => error.name)).toEqual(errors.map((error) => error.constructor.name));
+  });
+});
+
+describe('the fail-fast default', () => {
+  test(`waitForJobs lets the other jobs finish when failFast is not given (DEFAULT_FAIL_FAST = ${DEFAULT_FAIL_FAST})`, async () => {
+    const answers = [
+      [
+        { token: 'a', status: 'failure: boom' },
+        { token: 'b', status: 'processing' },
+      ],
+      [{ token: 'b', status: 'done' }],
+    ];
+    const fetch = scriptedFetch(
+      () => json(200, answers[0]),
+      () => json(200, answers[1]),
+    );
+    const client = createCubeJobsClient({ apiUrl: 'http://cube.test', token: 'test-token-1', fetch, maxRetries: 0 });
+    const error = await client.waitForJobs({ tokens: ['a', 'b'], initialPollIntervalMs: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreAggregationBuildFailedError);
+    // The second poll only happened because the wait let job b finish.
+    expect(fetch.calls.map((call) => (call.body as { tokens: string[] }).tokens)).toEqual([['a', 'b'], ['b']]);
+  });
+});
