@@ -4,13 +4,7 @@
  *
  * @module
  */
-import {
-  pollJobs,
-  partitionStartOf,
-  type CubeJobsClient,
-  type JobStatus,
-  type WaitState,
-} from '@cube-jobs/core';
+import { pollJobs, partitionStartOf, type CubeJobsClient, type JobStatus } from '@cube-jobs/core';
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { toApplicationFailure } from './failures.js';
@@ -79,16 +73,23 @@ async function asActivity<T>(client: CubeJobsClient, fn: () => Promise<T>): Prom
 export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) {
   return {
     /** Triggers the builds a selector matches (Cube action `post`) and returns their tokens. */
-    async triggerPreAggregationBuild(input: TriggerPreAggregationBuildInput): Promise<TriggerPreAggregationBuildResult> {
+    async triggerPreAggregationBuild(
+      input: TriggerPreAggregationBuildInput,
+    ): Promise<TriggerPreAggregationBuildResult> {
       return asActivity(client, async () => ({
         tokens: await client.triggerBuild(input.selector, { signal: cancellationSignal(), requestId: requestId() }),
       }));
     },
 
     /** Reads the status of some tokens once (Cube action `get`). */
-    async getPreAggregationJobStatuses(input: GetPreAggregationJobStatusesInput): Promise<GetPreAggregationJobStatusesResult> {
+    async getPreAggregationJobStatuses(
+      input: GetPreAggregationJobStatusesInput,
+    ): Promise<GetPreAggregationJobStatusesResult> {
       return asActivity(client, async () => {
-        const statuses = await client.getJobStatuses(input.tokens, { signal: cancellationSignal(), requestId: requestId() });
+        const statuses = await client.getJobStatuses(input.tokens, {
+          signal: cancellationSignal(),
+          requestId: requestId(),
+        });
         const running = (state: string) => state === 'scheduled' || state === 'processing' || state === 'unknown';
         const kept = input.onlySettled ? statuses.filter((job) => !running(job.state)) : statuses;
         return { jobs: kept.map(toJobRecord), running: statuses.length - kept.length };
@@ -121,15 +122,20 @@ export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) 
               maxPollIntervalMs: input.maxPollIntervalMs,
               pollBackoffFactor: input.pollBackoffFactor,
               signal: cancellationSignal(),
-              resumeFrom: resumed?.wait as WaitState | undefined,
+              resumeFrom: resumed?.wait,
               onPollError: (error, consecutiveFailures) => {
-                log.warn('Polling Cube failed; polling again at the next interval', { error: client.redact(error.message), consecutiveFailures });
+                log.warn('Polling Cube failed; polling again at the next interval', {
+                  error: client.redact(error.message),
+                  consecutiveFailures,
+                });
               },
               onProgress: ({ state, summary, jobs }) => {
                 latest = {
                   wait: state,
                   counts: summary.counts,
-                  ...(jobs.length <= HEARTBEAT_JOBS_LIMIT ? { jobs: jobs.map((job) => [job.token, job.state, job.table ?? null] as const) } : {}),
+                  ...(jobs.length <= HEARTBEAT_JOBS_LIMIT
+                    ? { jobs: jobs.map((job) => [job.token, job.state, job.table ?? null] as const) }
+                    : {}),
                 };
                 heartbeat(latest);
               },

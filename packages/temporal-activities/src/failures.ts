@@ -20,7 +20,8 @@ function detailsOf(error: CubeJobsError): Record<string, unknown> {
     return { status: error.status, cubeMessage: error.cubeMessage, requestId: error.request.requestId };
   }
   if (error instanceof CubeJobsValidationError) return { issues: error.issues };
-  if (error instanceof PreAggregationBuildFailedError) return { failedJobs: error.failedJobs.map(({ token, raw, table }) => ({ token, status: raw, table })) };
+  if (error instanceof PreAggregationBuildFailedError)
+    return { failedJobs: error.failedJobs.map(({ token, raw, table }) => ({ token, status: raw, table })) };
   if (error instanceof PreAggregationWaitTimeoutError) return { pendingTokens: error.pendingJobs.map((j) => j.token) };
   return {};
 }
@@ -38,7 +39,9 @@ export function toApplicationFailure(error: unknown, redact: (text: string) => s
       type: error.name,
       nonRetryable: !error.retryable,
       details: [detailsOf(error)],
-      ...(error instanceof CubeJobsRateLimitError && error.retryAfterMs !== undefined ? { nextRetryDelay: error.retryAfterMs } : {}),
+      ...(error instanceof CubeJobsRateLimitError && error.retryAfterMs !== undefined
+        ? { nextRetryDelay: error.retryAfterMs }
+        : {}),
     });
   }
   const plain = error instanceof Error ? error : new Error(String(error));

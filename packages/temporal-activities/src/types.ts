@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { JobState, PollJobsOptions, PollScheduleOptions, PreAggregationSelector, WaitOutcome, WaitState } from '@cube-jobs/core';
+import type {
+  JobState,
+  PollJobsOptions,
+  PollScheduleOptions,
+  PreAggregationSelector,
+  WaitOutcome,
+  WaitState,
+} from '@cube-jobs/core';
 
 /** What a job builds, as far as Cube told us; used to trigger exactly that job again. */
 export interface JobTarget {
@@ -66,8 +73,7 @@ export interface GetPreAggregationJobStatusesResult {
 
 /** Input of `waitForPreAggregationJobs`: the tokens, and the wait options of core's `pollJobs`. */
 export interface WaitForPreAggregationJobsInput
-  extends PollScheduleOptions,
-    Pick<PollJobsOptions, 'policy' | 'failFast' | 'deadlineMs'> {
+  extends PollScheduleOptions, Pick<PollJobsOptions, 'policy' | 'failFast' | 'deadlineMs'> {
   /** Tokens to wait for. */
   readonly tokens: readonly string[];
 }

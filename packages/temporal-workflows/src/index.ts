@@ -20,9 +20,12 @@ const compiledWorkflows = fileURLToPath(new URL('./workflows.js', import.meta.ur
  * Absolute path of the workflows module, for `Worker.create({ workflowsPath })` or `bundleWorkflowCode`.
  * Points at the compiled file, or at the TypeScript source when this module itself runs from source.
  */
-export const workflowsPath: string = existsSync(compiledWorkflows) ? compiledWorkflows : compiledWorkflows.replace(/\.js$/, '.ts');
+export const workflowsPath: string = existsSync(compiledWorkflows)
+  ? compiledWorkflows
+  : compiledWorkflows.replace(/\.js$/, '.ts');
 
 export { buildPreAggregations, getBuildProgress } from './workflows.js';
 export { buildWorkflowId, type BuildWorkflowIdOptions } from './workflow-id.js';
+export { BUILD_DEFAULTS } from './input.js';
 export { describeBuildProgress, type LiveBuildProgress } from './live-progress.js';
 export * from './types.js';

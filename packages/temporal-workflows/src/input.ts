@@ -4,7 +4,18 @@
  *
  * @module
  */
-import { CubeJobsValidationError, parseSelector, toValidationIssues, type PreAggregationSelector, type ValidationIssue } from '@cube-jobs/core/protocol';
+import {
+  AMBIGUOUS_JOB_ACTIONS,
+  CubeJobsValidationError,
+  DEFAULT_FAIL_FAST,
+  DEFAULT_JOBS_POLICY,
+  DEFAULT_POLL_SCHEDULE,
+  parseSelector,
+  toValidationIssues,
+  type AmbiguousJobAction,
+  type PreAggregationSelector,
+  type ValidationIssue,
+} from '@cube-jobs/core/protocol';
 import { msToNumber, type Duration } from '@temporalio/common';
 import { z } from 'zod';
 import type { BuildPreAggregationsInput } from './types.js';
@@ -21,7 +32,7 @@ const duration = z.custom<Duration>(
   { error: 'must be a positive duration such as "30s", "5m" or a number of milliseconds' },
 );
 
-const ambiguousAction = z.enum(['fail', 'retrigger', 'wait']);
+const ambiguousAction = z.enum(AMBIGUOUS_JOB_ACTIONS);
 
 const InputSchema = z.strictObject({
   selector: z.unknown(),
@@ -33,7 +44,12 @@ const InputSchema = z.strictObject({
       pollLatencyFraction: z.number().gt(0, 'must be greater than 0').max(1, 'must be at most 1').optional(),
       deadline: duration.optional(),
       heartbeatTimeout: duration.optional(),
-      maxHistoryEvents: z.number().int('must be a whole number').min(20, 'must be at least 20').max(50_000, 'must be at most 50000').optional(),
+      maxHistoryEvents: z
+        .number()
+        .int('must be a whole number')
+        .min(20, 'must be at least 20')
+        .max(50_000, 'must be at most 50000')
+        .optional(),
     })
     .optional(),
   policy: z
@@ -43,7 +59,12 @@ const InputSchema = z.strictObject({
       ambiguousGrace: duration.optional(),
       ambiguousConfirm: duration.optional(),
       onFailure: z.enum(['fail', 'retrigger']).optional(),
-      maxRetriggers: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(100, 'must be at most 100').optional(),
+      maxRetriggers: z
+        .number()
+        .int('must be a whole number')
+        .min(0, 'must be 0 or more')
+        .max(100, 'must be at most 100')
+        .optional(),
       failFast: z.boolean().optional(),
     })
     .optional(),
@@ -60,14 +81,34 @@ export interface ResolvedBuildInput {
   readonly deadlineMs: number | undefined;
   readonly heartbeatTimeoutMs: number;
   readonly maxHistoryEvents: number;
-  readonly onMissingPartition: 'fail' | 'retrigger' | 'wait';
-  readonly onNotFound: 'fail' | 'retrigger' | 'wait';
+  readonly onMissingPartition: AmbiguousJobAction;
+  readonly onNotFound: AmbiguousJobAction;
   readonly ambiguousGraceMs: number;
   readonly ambiguousConfirmMs: number;
   readonly onFailure: 'fail' | 'retrigger';
   readonly maxRetriggers: number;
   readonly failFast: boolean;
 }
+
+/**
+ * The defaults of every option, in milliseconds: the poll schedule and the policy come from core, so a
+ * build waits as core's `waitForJobs` does unless told otherwise.
+ */
+export const BUILD_DEFAULTS = {
+  mode: 'heartbeat',
+  pollIntervalMs: DEFAULT_POLL_SCHEDULE.initialPollIntervalMs,
+  maxPollIntervalMs: DEFAULT_POLL_SCHEDULE.maxPollIntervalMs,
+  pollLatencyFraction: DEFAULT_POLL_SCHEDULE.pollLatencyFraction,
+  heartbeatTimeoutMs: 30_000,
+  maxHistoryEvents: 5_000,
+  onMissingPartition: DEFAULT_JOBS_POLICY.onMissingPartition,
+  onNotFound: DEFAULT_JOBS_POLICY.onNotFound,
+  ambiguousGraceMs: DEFAULT_JOBS_POLICY.ambiguousGraceMs,
+  ambiguousConfirmMs: DEFAULT_JOBS_POLICY.ambiguousConfirmMs,
+  onFailure: 'fail',
+  maxRetriggers: 3,
+  failFast: DEFAULT_FAIL_FAST,
+} as const satisfies Omit<ResolvedBuildInput, 'selector' | 'deadlineMs'>;
 
 /** Validates the input; throws {@link CubeJobsValidationError} listing every bad field. */
 export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBuildInput {
@@ -86,22 +127,22 @@ export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBui
   }
   const { wait = {}, policy = {} } = parsed.data;
   const ms = (value: Duration | undefined, fallback: number) => (value === undefined ? fallback : msToNumber(value));
-  const pollIntervalMs = ms(wait.pollInterval, 1000);
+  const pollIntervalMs = ms(wait.pollInterval, BUILD_DEFAULTS.pollIntervalMs);
   return {
     selector,
-    mode: wait.mode ?? 'heartbeat',
+    mode: wait.mode ?? BUILD_DEFAULTS.mode,
     pollIntervalMs,
-    maxPollIntervalMs: Math.max(pollIntervalMs, ms(wait.maxPollInterval, 30_000)),
-    pollLatencyFraction: wait.pollLatencyFraction ?? 0.05,
+    maxPollIntervalMs: Math.max(pollIntervalMs, ms(wait.maxPollInterval, BUILD_DEFAULTS.maxPollIntervalMs)),
+    pollLatencyFraction: wait.pollLatencyFraction ?? BUILD_DEFAULTS.pollLatencyFraction,
     deadlineMs: wait.deadline === undefined ? undefined : msToNumber(wait.deadline),
-    heartbeatTimeoutMs: ms(wait.heartbeatTimeout, 30_000),
-    maxHistoryEvents: wait.maxHistoryEvents ?? 5_000,
-    onMissingPartition: policy.onMissingPartition ?? 'retrigger',
-    onNotFound: policy.onNotFound ?? 'retrigger',
-    ambiguousGraceMs: ms(policy.ambiguousGrace, 60_000),
-    ambiguousConfirmMs: ms(policy.ambiguousConfirm, 10_000),
-    onFailure: policy.onFailure ?? 'fail',
-    maxRetriggers: policy.maxRetriggers ?? 3,
-    failFast: policy.failFast ?? false,
+    heartbeatTimeoutMs: ms(wait.heartbeatTimeout, BUILD_DEFAULTS.heartbeatTimeoutMs),
+    maxHistoryEvents: wait.maxHistoryEvents ?? BUILD_DEFAULTS.maxHistoryEvents,
+    onMissingPartition: policy.onMissingPartition ?? BUILD_DEFAULTS.onMissingPartition,
+    onNotFound: policy.onNotFound ?? BUILD_DEFAULTS.onNotFound,
+    ambiguousGraceMs: ms(policy.ambiguousGrace, BUILD_DEFAULTS.ambiguousGraceMs),
+    ambiguousConfirmMs: ms(policy.ambiguousConfirm, BUILD_DEFAULTS.ambiguousConfirmMs),
+    onFailure: policy.onFailure ?? BUILD_DEFAULTS.onFailure,
+    maxRetriggers: policy.maxRetriggers ?? BUILD_DEFAULTS.maxRetriggers,
+    failFast: policy.failFast ?? BUILD_DEFAULTS.failFast,
   };
 }

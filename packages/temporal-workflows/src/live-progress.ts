@@ -23,11 +23,17 @@ export interface LiveBuildProgress extends BuildProgress {
 /** Queries the build and overlays the per-job states of the wait activity's last heartbeat. */
 export async function describeBuildProgress(handle: WorkflowHandle): Promise<LiveBuildProgress> {
   const [progress, description] = await Promise.all([handle.query(getBuildProgress), handle.describe()]);
-  const pending = description.raw.pendingActivities?.find((activity) => activity.activityType?.name === 'waitForPreAggregationJobs');
+  const pending = description.raw.pendingActivities?.find(
+    (activity) => activity.activityType?.name === 'waitForPreAggregationJobs',
+  );
   const payload = pending?.heartbeatDetails?.payloads?.[0];
   const details = payload ? defaultPayloadConverter.fromPayload<WaitHeartbeatDetails | undefined>(payload) : undefined;
   if (!details?.jobs) {
-    return { ...progress, livePolls: progress.polls + (details?.wait.polls ?? 0), waitAttempt: pending?.attempt ?? undefined };
+    return {
+      ...progress,
+      livePolls: progress.polls + (details?.wait.polls ?? 0),
+      waitAttempt: pending?.attempt ?? undefined,
+    };
   }
   const live = new Map(details.jobs.map(([token, state, table]) => [token, { state, table }]));
   const jobs = progress.jobs.map((job) => {
@@ -37,7 +43,9 @@ export async function describeBuildProgress(handle: WorkflowHandle): Promise<Liv
   return {
     ...progress,
     jobs,
-    counts: countJobStates(jobs.map((job) => ({ token: job.token, raw: job.state, state: job.state as Exclude<JobState, 'failure'> }))),
+    counts: countJobStates(
+      jobs.map((job) => ({ token: job.token, raw: job.state, state: job.state as Exclude<JobState, 'failure'> })),
+    ),
     livePolls: progress.polls + details.wait.polls,
     waitAttempt: pending?.attempt ?? undefined,
   };

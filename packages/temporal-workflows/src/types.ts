@@ -3,7 +3,12 @@
  *
  * @module
  */
-import type { AmbiguousJobAction, JobState, PreAggregationSelector } from '@cube-jobs/core/protocol';
+import {
+  ERROR_NAMES,
+  type AmbiguousJobAction,
+  type JobState,
+  type PreAggregationSelector,
+} from '@cube-jobs/core/protocol';
 import type { JobRecord, JobTarget } from '@cube-jobs/temporal-activities';
 import type { Duration } from '@temporalio/common';
 
@@ -51,7 +56,7 @@ export interface BuildPolicy {
   readonly onFailure?: 'fail' | 'retrigger';
   /** How many times one job may be triggered again (its `attempt` is at most `maxRetriggers + 1`). @default 3 */
   readonly maxRetriggers?: number;
-  /** Fail at the first failed job instead of letting the others finish first. @default false */
+  /** Fail at the first failed job instead of letting the others finish first. @default false (core's `DEFAULT_FAIL_FAST`) */
   readonly failFast?: boolean;
 }
 
@@ -63,7 +68,7 @@ export interface BuildPreAggregationsInput {
   readonly wait?: BuildWaitOptions;
   /** What to do when jobs do not succeed. */
   readonly policy?: BuildPolicy;
-  /** @internal State carried across continue-as-new; never set it yourself. */
+  /** State the workflow carries into its next run when it continues as new; leave it unset. */
   readonly resume?: BuildState;
 }
 
@@ -73,7 +78,7 @@ export interface BuildJob extends JobRecord {
   readonly attempt: number;
 }
 
-/** @internal The workflow's durable state. */
+/** The workflow's durable state: what it tracks between polls and carries across continue-as-new. */
 export interface BuildState {
   /** Jobs being tracked (superseded jobs are dropped when retriggered). */
   jobs: BuildJob[];
@@ -128,11 +133,14 @@ export interface BuildPreAggregationsResult {
   readonly durationMs: number;
 }
 
-/** Failure types the workflow raises, as `ApplicationFailure.type`. */
+/** The signature of `buildPreAggregations`, for typed child-workflow and continue-as-new calls. */
+export type BuildWorkflow = (input: BuildPreAggregationsInput) => Promise<BuildPreAggregationsResult>;
+
+/** Failure types the workflow raises, as `ApplicationFailure.type` (core's error names). */
 export const BUILD_FAILURE_TYPES = {
-  buildFailed: 'PreAggregationBuildFailedError',
-  deadline: 'PreAggregationWaitTimeoutError',
-  invalidInput: 'CubeJobsValidationError',
+  buildFailed: ERROR_NAMES.buildFailed,
+  deadline: ERROR_NAMES.waitTimeout,
+  invalidInput: ERROR_NAMES.validation,
 } as const;
 
 export type { JobTarget };

@@ -5,28 +5,25 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { parseSelector } from '@cube-jobs/core/protocol';
+import {
+  canonicalJson,
+  parseSelector,
+  type PreAggregationSelector,
+  type PreAggregationSelectorInput,
+} from '@cube-jobs/core/protocol';
 
-/** JSON with sorted keys and sorted lists where Cube treats order as irrelevant. */
-function canonicalSelector(selector: ReturnType<typeof parseSelector>): string {
-  const sortKeys = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(sortKeys);
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
-    }
-    return value;
-  };
-  const sorted = (list: readonly string[] | undefined) => (list && list.length > 0 ? [...new Set(list)].sort() : undefined);
-  return JSON.stringify(
-    sortKeys({
-      contexts: selector.contexts.map((c) => JSON.stringify(sortKeys(c.securityContext))).sort(),
-      timezones: sorted(selector.timezones),
-      dataSources: sorted(selector.dataSources),
-      cubes: sorted(selector.cubes),
-      preAggregations: sorted(selector.preAggregations),
-      dateRange: selector.dateRange,
-    }),
-  );
+/** Canonical JSON of a selector, with lists sorted where Cube treats their order as irrelevant. */
+function canonicalSelector(selector: PreAggregationSelector): string {
+  const sorted = (list: readonly string[] | undefined) =>
+    list && list.length > 0 ? [...new Set(list)].sort() : undefined;
+  return canonicalJson({
+    contexts: selector.contexts.map((context) => canonicalJson(context.securityContext)).sort(),
+    timezones: sorted(selector.timezones),
+    dataSources: sorted(selector.dataSources),
+    cubes: sorted(selector.cubes),
+    preAggregations: sorted(selector.preAggregations),
+    dateRange: selector.dateRange,
+  });
 }
 
 /** Options of {@link buildWorkflowId}. */
@@ -51,7 +48,10 @@ export interface BuildWorkflowIdOptions {
  * });
  * ```
  */
-export function buildWorkflowId(selector: unknown, options: BuildWorkflowIdOptions = {}): string {
-  const hash = createHash('sha256').update(canonicalSelector(parseSelector(selector))).digest('hex').slice(0, 32);
+export function buildWorkflowId(selector: PreAggregationSelectorInput, options: BuildWorkflowIdOptions = {}): string {
+  const hash = createHash('sha256')
+    .update(canonicalSelector(parseSelector(selector)))
+    .digest('hex')
+    .slice(0, 32);
   return `${options.prefix ?? 'cube-preagg-build'}:${options.deployment ?? 'default'}:${hash}`;
 }

@@ -7,7 +7,13 @@ describe('workflow bundle', () => {
     const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
     expect(code).toContain('buildPreAggregations');
     // The bundler refuses Node built-ins; make sure nothing worker-side slipped in by another path.
-    for (const forbidden of ['node:crypto', 'node:http', 'createCubeJobsClient', 'SignJWT', 'createCubeJobsActivities']) {
+    for (const forbidden of [
+      'node:crypto',
+      'node:http',
+      'createCubeJobsClient',
+      'SignJWT',
+      'createCubeJobsActivities',
+    ]) {
       expect(code, forbidden).not.toContain(forbidden);
     }
   });

@@ -6,9 +6,17 @@ import { createCubeJobsClient, type CubeJobsClient } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
 import { createLocalTestEnvironment, startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { inject } from 'vitest';
-import { workflowsPath } from '../src/index.js';
+import {
+  bundleWorkflowCode,
+  Runtime,
+  DefaultLogger,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { expect, inject } from 'vitest';
+import { buildPreAggregations, workflowsPath, type BuildPreAggregationsInput } from '../src/index.js';
 
 let runtimeInstalled = false;
 
@@ -41,15 +49,30 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-/** A fake Cube plus a client for it. */
+/** The fake Cubes started by {@link startCube} and not stopped yet. */
+const runningCubes = new Set<FakeCube>();
+
+/** Stops every fake Cube {@link startCube} started (call it in `afterEach`). */
+export async function stopCubes(): Promise<void> {
+  const cubes = [...runningCubes];
+  runningCubes.clear();
+  await Promise.all(cubes.map((cube) => cube.stop()));
+}
+
+/** A fake Cube plus a client for it; {@link stopCubes} stops it. */
 export async function startCube(options: FakeCubeOptions = {}): Promise<{ cube: FakeCube; client: CubeJobsClient }> {
   const cube = await startFakeCube({ buildDurationMs: 50, ...options });
+  runningCubes.add(cube);
   const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0, timeoutMs: 5000 });
   return { cube, client };
 }
 
 /** Creates a worker on a fresh task queue hosting the real activities. */
-export async function createWorker(env: TestWorkflowEnvironment, client: CubeJobsClient, taskQueue = `cube-jobs-${randomUUID()}`) {
+export async function createWorker(
+  env: TestWorkflowEnvironment,
+  client: CubeJobsClient,
+  taskQueue = `cube-jobs-${randomUUID()}`,
+) {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -64,3 +87,29 @@ export const baseSelector = { contexts: [{ securityContext: {} }], timezones: ['
 
 /** Fast polling for tests. */
 export const fastWait = { pollInterval: 50, maxPollInterval: 200, heartbeatTimeout: '5s' } as const;
+
+/** Runs one build to its end on a fresh fake Cube and worker: its result or its error, and the Cube. */
+export async function runBuild(
+  env: TestWorkflowEnvironment,
+  input: BuildPreAggregationsInput,
+  cubeOptions: FakeCubeOptions = {},
+) {
+  const { cube, client } = await startCube(cubeOptions);
+  const { worker, taskQueue } = await createWorker(env, client);
+  const workflowId = `test-${randomUUID()}`;
+  const outcome = await worker.runUntil(
+    env.client.workflow
+      .execute(buildPreAggregations, { taskQueue, workflowId, args: [input] })
+      .then((value) => ({ ok: true as const, value }))
+      .catch((error: unknown) => ({ ok: false as const, error })),
+  );
+  return { ...outcome, cube, workflowId };
+}
+
+/** The `ApplicationFailure` a failed workflow ended with (asserting that it is one). */
+export function failureOf(error: unknown): ApplicationFailure {
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  const cause = (error as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}

@@ -9,7 +9,15 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/index.js';
-import { baseSelector, createWorker, fastWait, quietRuntime, startCube, startTemporal, workflowBundle } from './environment.js';
+import {
+  baseSelector,
+  createWorker,
+  fastWait,
+  quietRuntime,
+  startCube,
+  startTemporal,
+  workflowBundle,
+} from './environment.js';
 
 const folder = new URL('./histories/', import.meta.url);
 const committed = readdirSync(folder).filter((name) => name.endsWith('.json'));
@@ -44,17 +52,53 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
       { selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: fastWait },
       {
         model: {
-          cubes: [{ name: 'orders', preAggregations: [{ name: 'by_month', partitionGranularity: 'month', buildRange: ['2024-01-01', '2024-02-29'], outcome: ((n = 0) => () => (n++ === 0 ? { kind: 'missing_partition' as const } : { kind: 'done' as const }))() }] }],
+          cubes: [
+            {
+              name: 'orders',
+              preAggregations: [
+                {
+                  name: 'by_month',
+                  partitionGranularity: 'month',
+                  buildRange: ['2024-01-01', '2024-02-29'],
+                  outcome: (
+                    (n = 0) =>
+                    () =>
+                      n++ === 0 ? { kind: 'missing_partition' as const } : { kind: 'done' as const }
+                  )(),
+                },
+              ],
+            },
+          ],
         },
       },
     ],
     [
       // Timer mode after the confirm-ambiguous-jobs patch: its marker, then polls until the job stays missing.
       'timer-retrigger-confirmed',
-      { selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: { ...fastWait, mode: 'timer' }, policy: { ambiguousConfirm: 300 } },
+      {
+        selector: { ...baseSelector, preAggregations: ['orders.by_month'] },
+        wait: { ...fastWait, mode: 'timer' },
+        policy: { ambiguousConfirm: 300 },
+      },
       {
         model: {
-          cubes: [{ name: 'orders', preAggregations: [{ name: 'by_month', partitionGranularity: 'month', buildRange: ['2024-01-01', '2024-02-29'], outcome: ((n = 0) => () => (n++ === 0 ? { kind: 'missing_partition' as const } : { kind: 'done' as const }))() }] }],
+          cubes: [
+            {
+              name: 'orders',
+              preAggregations: [
+                {
+                  name: 'by_month',
+                  partitionGranularity: 'month',
+                  buildRange: ['2024-01-01', '2024-02-29'],
+                  outcome: (
+                    (n = 0) =>
+                    () =>
+                      n++ === 0 ? { kind: 'missing_partition' as const } : { kind: 'done' as const }
+                  )(),
+                },
+              ],
+            },
+          ],
         },
       },
     ],
@@ -63,7 +107,11 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
   test.each(cases)('records %s', async (name, input, cubeOptions) => {
     const { cube, client } = await startCube(cubeOptions);
     const { worker, taskQueue } = await createWorker(env, client);
-    const handle = await env.client.workflow.start(buildPreAggregations, { taskQueue, workflowId: `record-${name}`, args: [input] });
+    const handle = await env.client.workflow.start(buildPreAggregations, {
+      taskQueue,
+      workflowId: `record-${name}`,
+      args: [input],
+    });
     await worker.runUntil(handle.result().catch(() => undefined));
     await cube.stop();
     writeFileSync(new URL(`${name}.json`, folder), `${historyToJSON(await handle.fetchHistory())}\n`);

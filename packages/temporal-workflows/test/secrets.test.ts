@@ -28,7 +28,11 @@ test('no API secret or JWT in any history or log, on success and on failures tha
   const { worker, taskQueue } = await createWorker(env, client);
   const histories: string[] = [];
   const run = async (id: string, selector: object) => {
-    const handle = await env.client.workflow.start(buildPreAggregations, { taskQueue, workflowId: `${id}-${Date.now()}`, args: [{ selector: { ...baseSelector, ...selector }, wait: fastWait }] });
+    const handle = await env.client.workflow.start(buildPreAggregations, {
+      taskQueue,
+      workflowId: `${id}-${Date.now()}`,
+      args: [{ selector: { ...baseSelector, ...selector }, wait: fastWait }],
+    });
     await handle.result().catch(() => undefined);
     histories.push(readableHistory(await handle.fetchHistory()));
   };
@@ -36,15 +40,21 @@ test('no API secret or JWT in any history or log, on success and on failures tha
     await run('ok', { cubes: ['orders'] });
     await run('broken', { cubes: ['broken'] });
     // Cube quoting the secret back in a 400 (non-retryable) and in a 500 (retried, then it succeeds).
-    cube.setFaults([{ kind: 'http-error', status: 400, action: 'post', times: 1, body: { error: `cannot use secret ${apiSecret}` } }]);
+    cube.setFaults([
+      { kind: 'http-error', status: 400, action: 'post', times: 1, body: { error: `cannot use secret ${apiSecret}` } },
+    ]);
     await run('quoted-400', { cubes: ['customers'] });
-    cube.setFaults([{ kind: 'http-error', status: 500, action: 'get', times: 2, body: { error: `TypeError: secret=${apiSecret}` } }]);
+    cube.setFaults([
+      { kind: 'http-error', status: 500, action: 'get', times: 2, body: { error: `TypeError: secret=${apiSecret}` } },
+    ]);
     await run('quoted-500', { cubes: ['customers'] });
   });
   await cube.stop();
 
-  const jwts = [...new Set(cube.requests.map((r) => r.headers.authorization).filter((h): h is string => typeof h === 'string'))];
-  expect(jwts.length).toBeGreaterThan(0);
+  const jwts = [
+    ...new Set(cube.requests.map((r) => r.headers.authorization).filter((h): h is string => typeof h === 'string')),
+  ];
+  expect(jwts).not.toHaveLength(0);
   expect(histories).toHaveLength(4);
   const haystacks = { histories: histories.join('\n'), logs: capturedLogs.join('\n') };
   // The quoted secret did reach the workflow, as a redacted failure message.

@@ -24,7 +24,13 @@ test('SIGKILL mid-wait: a new worker finishes the build with exactly one POST', 
   const { cube, client } = await startCube({ buildDurationMs: 2500, concurrency: 2 });
   const taskQueue = `crash-${Math.random().toString(36).slice(2)}`;
   child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url))], {
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, CUBE_API_URL: cube.url, CUBE_API_SECRET: cube.apiSecret },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.address,
+      TASK_QUEUE: taskQueue,
+      CUBE_API_URL: cube.url,
+      CUBE_API_SECRET: cube.apiSecret,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -35,7 +41,12 @@ test('SIGKILL mid-wait: a new worker finishes the build with exactly one POST', 
   const handle = await env.client.workflow.start(buildPreAggregations, {
     taskQueue,
     workflowId: `crash-${Date.now()}`,
-    args: [{ selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: { pollInterval: 100, maxPollInterval: 300, heartbeatTimeout: '2s' } }],
+    args: [
+      {
+        selector: { ...baseSelector, preAggregations: ['orders.by_month'] },
+        wait: { pollInterval: 100, maxPollInterval: 300, heartbeatTimeout: '2s' },
+      },
+    ],
   });
   // Kill the worker once it is waiting (the post was made and polls are running).
   while (cube.requests.filter((r) => r.action === 'get').length < 2) await new Promise((r) => setTimeout(r, 20));
@@ -50,7 +61,7 @@ test('SIGKILL mid-wait: a new worker finishes the build with exactly one POST', 
 
   expect(result.outcome).toBe('succeeded');
   expect(result.jobs).toHaveLength(6);
-  expect(result.jobs.every((job) => job.state === 'done')).toBe(true);
+  expect(result.jobs.map((job) => job.state)).toEqual(result.jobs.map(() => 'done'));
   expect(cube.posts()).toHaveLength(1);
   expect(cube.requests.filter((r) => r.action === 'get').length).toBeGreaterThan(getsBeforeKill);
   const history = await handle.fetchHistory();

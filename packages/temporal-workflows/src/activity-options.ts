@@ -1,0 +1,88 @@
+/**
+ * How the workflow calls the activities: the trigger as a local activity with a deadline-bounded
+ * backoff, timer mode's short status polls, and heartbeat mode's long wait. Activity options live here,
+ * in one place.
+ *
+ * Workflow-safe: imports `@temporalio/workflow` and activity *types* only.
+ *
+ * @module
+ */
+import { NON_RETRYABLE_ERROR_NAMES } from '@cube-jobs/core/protocol';
+import type { CubeJobsActivities } from '@cube-jobs/temporal-activities';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+
+/** Activity failure types never worth retrying (others carry their own `nonRetryable` flag). */
+export const NON_RETRYABLE_FAILURE_TYPES: string[] = [...NON_RETRYABLE_ERROR_NAMES];
+
+/** The trigger's backoff between attempts: 1 s, doubling, at most 10 s. */
+export const TRIGGER_RETRY = { initialMs: 1000, coefficient: 2, maxMs: 10_000 } as const;
+
+/** Trigger attempts without a deadline: about a minute of backoff. */
+export const TRIGGER_ATTEMPTS_WITHOUT_DEADLINE = 10;
+
+/**
+ * How many trigger attempts start within `budgetMs` with {@link TRIGGER_RETRY}'s backoff. The SDK (1.24)
+ * does not end a local activity's retries at its `scheduleToCloseTimeout` while it backs off (and its
+ * timer task panics when it fires after a retry), so the deadline is turned into an attempt count.
+ */
+export function triggerAttemptsWithin(budgetMs: number): number {
+  let attempts = 1;
+  let startsAtMs = 0;
+  let delayMs: number = TRIGGER_RETRY.initialMs;
+  while (startsAtMs + delayMs < budgetMs && attempts < 1000) {
+    startsAtMs += delayMs;
+    attempts += 1;
+    delayMs = Math.min(delayMs * TRIGGER_RETRY.coefficient, TRIGGER_RETRY.maxMs);
+  }
+  return attempts;
+}
+
+/**
+ * The trigger runs as a local activity: its result (the tokens) is recorded as one marker event in the
+ * workflow task that ran it, instead of three activity events and a workflow task of their own. With a
+ * deadline it is tried again for as long as the deadline allows (Cube may be briefly unreachable when
+ * the build starts); without one, {@link TRIGGER_ATTEMPTS_WITHOUT_DEADLINE} times.
+ */
+export function triggerActivity(remainingMs: number | undefined) {
+  return proxyLocalActivities<CubeJobsActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: TRIGGER_RETRY.initialMs,
+      maximumInterval: TRIGGER_RETRY.maxMs,
+      backoffCoefficient: TRIGGER_RETRY.coefficient,
+      maximumAttempts:
+        remainingMs === undefined ? TRIGGER_ATTEMPTS_WITHOUT_DEADLINE : triggerAttemptsWithin(remainingMs),
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+    },
+  }).triggerPreAggregationBuild;
+}
+
+/** The retry policy of the status activities: 1 s doubling to 30 s, never for the final failure types. */
+const STATUS_RETRY = {
+  initialInterval: '1s',
+  maximumInterval: '30s',
+  backoffCoefficient: 2,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+} as const;
+
+/** Timer mode's status poll, a short activity tried again until the deadline if there is one. */
+export function statusPollActivity(remainingMs: number | undefined) {
+  return proxyActivities<CubeJobsActivities>({
+    startToCloseTimeout: '2 minutes',
+    ...(remainingMs === undefined ? {} : { scheduleToCloseTimeout: Math.max(1, remainingMs) }),
+    retry: STATUS_RETRY,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  }).getPreAggregationJobStatuses;
+}
+
+/** Heartbeat mode's wait: one activity that polls and heartbeats until the jobs settle. */
+export function waitingActivity(heartbeatTimeoutMs: number, remainingMs: number | undefined) {
+  // The activity bounds the wait itself (deadline); startToClose only has to outlast it.
+  const budgetMs = (remainingMs ?? 25 * 3_600_000) + 5 * 60_000;
+  return proxyActivities<CubeJobsActivities>({
+    startToCloseTimeout: budgetMs,
+    heartbeatTimeout: heartbeatTimeoutMs,
+    retry: STATUS_RETRY,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  }).waitForPreAggregationJobs;
+}

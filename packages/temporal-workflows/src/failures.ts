@@ -1,0 +1,69 @@
+/**
+ * The failures `buildPreAggregations` ends with: non-retryable `ApplicationFailure`s whose `type` is one
+ * of {@link BUILD_FAILURE_TYPES}, whose message names the jobs, and whose details carry them whole.
+ *
+ * Workflow-safe: builds failures from plain data.
+ *
+ * @module
+ */
+import type { CubeJobsValidationError, JobState } from '@cube-jobs/core/protocol';
+import { ApplicationFailure } from '@temporalio/common';
+import { describeJobs, unfinishedJobs } from './job-records.js';
+import { BUILD_FAILURE_TYPES, type BuildJob } from './types.js';
+
+/** Invalid workflow input: every bad field, before anything was sent to Cube. */
+export function invalidInputFailure(error: CubeJobsValidationError): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(error.message, BUILD_FAILURE_TYPES.invalidInput, { issues: error.issues });
+}
+
+/** The message of the last error a step failed with, as ` (last error: …)`, or nothing. */
+function lastErrorOf(cause: unknown): string {
+  if (!(cause instanceof Error)) return '';
+  return ` (last error: ${(cause.cause instanceof Error ? cause.cause : cause).message})`;
+}
+
+/**
+ * The deadline passed while the build was `doing` something other than waiting (triggering, say),
+ * with the error its last attempt met, and the jobs that had not finished.
+ */
+export function deadlineFailure(doing: string, cause: unknown, jobs: readonly BuildJob[]): ApplicationFailure {
+  const pending = unfinishedJobs(jobs);
+  const listed = pending.length > 0 ? `: ${describeJobs(pending)}` : '';
+  return ApplicationFailure.nonRetryable(
+    `The deadline passed while ${doing}${lastErrorOf(cause)}; ${pending.length} pre-aggregation job(s) unfinished${listed}`,
+    BUILD_FAILURE_TYPES.deadline,
+    { pendingJobs: pending },
+  );
+}
+
+/** The deadline passed while waiting: the jobs still unfinished. */
+export function waitDeadlineFailure(jobs: readonly BuildJob[]): ApplicationFailure {
+  const pending = unfinishedJobs(jobs);
+  return ApplicationFailure.nonRetryable(
+    `${pending.length} pre-aggregation job(s) still unfinished at the deadline: ${describeJobs(pending)}`,
+    BUILD_FAILURE_TYPES.deadline,
+    { pendingJobs: pending },
+  );
+}
+
+/** What a build failure reports. */
+export interface BuildFailedFacts {
+  /** Every job that failed (hard failures, and jobs that would be triggered again but may not). */
+  readonly failed: readonly BuildJob[];
+  /** How many of them used up their retrigger budget. */
+  readonly exhausted: number;
+  /** The retrigger budget, for the message. */
+  readonly maxRetriggers: number;
+  /** Jobs per state across the whole build. */
+  readonly counts: Readonly<Record<JobState, number>>;
+}
+
+/** Jobs failed: every one named, with the whole records and the build's counts in the details. */
+export function buildFailedFailure({ failed, exhausted, maxRetriggers, counts }: BuildFailedFacts): ApplicationFailure {
+  const reason = exhausted > 0 ? ` (${exhausted} triggered again ${maxRetriggers} time(s) already)` : '';
+  return ApplicationFailure.nonRetryable(
+    `${failed.length} pre-aggregation job(s) failed${reason}: ${describeJobs(failed)}`,
+    BUILD_FAILURE_TYPES.buildFailed,
+    { failedJobs: failed, counts },
+  );
+}

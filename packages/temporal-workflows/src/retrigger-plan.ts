@@ -1,0 +1,115 @@
+/**
+ * Which jobs a build triggers again, and with which selectors: each job narrowed to its own
+ * pre-aggregation, context, time zone and partition, jobs sharing a narrowed selector posted together,
+ * and each job's trigger attempts counted against the budget.
+ *
+ * Workflow-safe: pure functions over plain data.
+ *
+ * @module
+ */
+import { canonicalJson, type JobsSummary, type PreAggregationSelector } from '@cube-jobs/core/protocol';
+import { statusOf } from './job-records.js';
+import type { BuildJob, BuildPolicy } from './types.js';
+
+/**
+ * Cube names a partition's table after its build time in whole seconds, so two builds of one partition
+ * planned in the same second collide: the second reports `failure: … already exists` although the
+ * table was built (by the first). Such jobs are triggered again, a second later, whatever `onFailure` says.
+ */
+export function isSameSecondCollision(job: BuildJob): boolean {
+  return job.state === 'failure' && /already exists/i.test(statusOf(job));
+}
+
+/** How long to let the clock move past a same-second collision before posting again (plus jitter). */
+export const SAME_SECOND_BACKOFF_MS = 1100;
+
+/** The narrowest selector that builds a job again: its pre-aggregation, context, time zone and partition. */
+export function narrowSelector(job: BuildJob, original: PreAggregationSelector): PreAggregationSelector {
+  const target = job.target;
+  if (!target) return original;
+  const context =
+    target.securityContext !== undefined &&
+    target.securityContext !== null &&
+    typeof target.securityContext === 'object'
+      ? { securityContext: target.securityContext as Record<string, unknown> }
+      : undefined;
+  const partition = target.partitionStart;
+  const dateRange = partition ? ([partition, partition] as [string, string]) : original.dateRange;
+  return {
+    contexts: context ? [context] : original.contexts,
+    timezones: target.timezone ? [target.timezone] : original.timezones,
+    preAggregations: [target.preAggregation],
+    ...(dateRange ? { dateRange } : {}),
+  };
+}
+
+/** One `post` of a retrigger: a narrowed selector and the jobs it replaces. */
+export interface RetriggerPost {
+  readonly selector: PreAggregationSelector;
+  readonly jobs: readonly BuildJob[];
+  /** The trigger attempt of the jobs it creates: one more than the highest of the jobs it replaces. */
+  readonly attempt: number;
+}
+
+/** What to do after a wait that did not succeed. */
+export interface RetriggerPlan {
+  /** Jobs to trigger again: those the policy retriggers, and failed ones `onFailure` or a collision retriggers. */
+  readonly retrigger: readonly BuildJob[];
+  /** Failed jobs that are not triggered again. */
+  readonly hardFailed: readonly BuildJob[];
+  /** Jobs to trigger again that already used up `maxRetriggers`. */
+  readonly exhausted: readonly BuildJob[];
+  /** The posts that trigger {@link retrigger} again, one per distinct narrowed selector, in job order. */
+  readonly posts: readonly RetriggerPost[];
+  /** True when the build goes on by posting again; false when it fails with the jobs above. */
+  readonly proceed: boolean;
+  /** Some job collided with a same-second build: wait {@link SAME_SECOND_BACKOFF_MS} before posting. */
+  readonly collided: boolean;
+}
+
+/** The parts of the build's options a plan depends on. */
+export interface RetriggerOptions {
+  readonly selector: PreAggregationSelector;
+  readonly onFailure: NonNullable<BuildPolicy['onFailure']>;
+  readonly maxRetriggers: number;
+}
+
+/** Plans the retrigger of a wait's outcome, from the tracked jobs and their summary. */
+export function planRetrigger(
+  jobs: readonly BuildJob[],
+  summary: JobsSummary,
+  options: RetriggerOptions,
+): RetriggerPlan {
+  const failedTokens = new Set(summary.failed.map((job) => job.token));
+  const retriggerTokens = new Set(summary.retrigger.map((job) => job.token));
+  const retrigger = jobs.filter(
+    (job) =>
+      retriggerTokens.has(job.token) ||
+      (job.state === 'failure' &&
+        failedTokens.has(job.token) &&
+        (options.onFailure === 'retrigger' || isSameSecondCollision(job))),
+  );
+  const hardFailed = jobs.filter((job) => failedTokens.has(job.token) && !retrigger.includes(job));
+  // Each job may be triggered again at most maxRetriggers times.
+  const exhausted = retrigger.filter((job) => job.attempt > options.maxRetriggers);
+
+  const groups = new Map<string, { selector: PreAggregationSelector; jobs: BuildJob[] }>();
+  for (const job of retrigger) {
+    const selector = narrowSelector(job, options.selector);
+    const key = canonicalJson(selector);
+    groups.set(key, { selector, jobs: [...(groups.get(key)?.jobs ?? []), job] });
+  }
+  const posts = [...groups.values()].map(({ selector, jobs: grouped }) => ({
+    selector,
+    jobs: grouped,
+    attempt: Math.max(...grouped.map((job) => job.attempt)) + 1,
+  }));
+  return {
+    retrigger,
+    hardFailed,
+    exhausted,
+    posts,
+    proceed: hardFailed.length === 0 && exhausted.length === 0 && retrigger.length > 0,
+    collided: retrigger.some(isSameSecondCollision),
+  };
+}

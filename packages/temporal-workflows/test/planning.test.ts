@@ -1,0 +1,263 @@
+/**
+ * The workflow's pure planning, without a dev server: retrigger plans, narrowed selectors, job records,
+ * the failures it raises, trigger attempts within a deadline, input defaults and workflow ids.
+ */
+import { DEFAULT_FAIL_FAST, DEFAULT_JOBS_POLICY, DEFAULT_POLL_SCHEDULE, summarizeJobs } from '@cube-jobs/core/protocol';
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, test } from 'vitest';
+import { TRIGGER_RETRY, triggerAttemptsWithin } from '../src/activity-options.js';
+import { buildFailedFailure, deadlineFailure, waitDeadlineFailure } from '../src/failures.js';
+import { BUILD_DEFAULTS, resolveBuildInput } from '../src/input.js';
+import { asJobStatus, describeJobs, mergeJobRecords, statusOf } from '../src/job-records.js';
+import { isSameSecondCollision, narrowSelector, planRetrigger } from '../src/retrigger-plan.js';
+import { buildWorkflowId, type BuildJob } from '../src/index.js';
+
+const selector = {
+  contexts: [{ securityContext: { tenant: 't1' } }],
+  timezones: ['UTC'],
+  preAggregations: ['orders.by_month'],
+};
+const target = (month: string) => ({
+  preAggregation: 'orders.by_month',
+  timezone: 'UTC',
+  securityContext: { tenant: 't1' },
+  partitionStart: `2024-${month}-01T00:00:00.000`,
+});
+const job = (token: string, fields: Partial<BuildJob> = {}): BuildJob => ({
+  token,
+  state: 'done',
+  attempt: 1,
+  ...fields,
+});
+const summaryOf = (jobs: BuildJob[], confirmMs = 0) =>
+  summarizeJobs(jobs.map(asJobStatus), { policy: { ...DEFAULT_JOBS_POLICY, ambiguousConfirmMs: confirmMs }, nowMs: 0 });
+const options = { selector, onFailure: 'fail' as const, maxRetriggers: 3 };
+
+describe('narrowSelector', () => {
+  test('narrows a job to its pre-aggregation, context, time zone and partition', () => {
+    expect(narrowSelector(job('a', { target: target('02') }), { ...selector, cubes: ['orders'] })).toEqual({
+      contexts: [{ securityContext: { tenant: 't1' } }],
+      timezones: ['UTC'],
+      preAggregations: ['orders.by_month'],
+      dateRange: ['2024-02-01T00:00:00.000', '2024-02-01T00:00:00.000'],
+    });
+  });
+
+  test('keeps the original selector for a job whose target Cube never reported', () => {
+    const original = { ...selector, dateRange: ['2024-01-01', '2024-03-31'] as [string, string] };
+    expect(narrowSelector(job('a'), original)).toBe(original);
+  });
+
+  test('keeps the original date range for an unpartitioned job', () => {
+    const original = { ...selector, dateRange: ['2024-01-01', '2024-03-31'] as [string, string] };
+    const narrowed = narrowSelector(job('a', { target: { preAggregation: 'orders.by_status' } }), original);
+    expect(narrowed).toEqual({ ...original, preAggregations: ['orders.by_status'] });
+  });
+});
+
+describe('planRetrigger', () => {
+  test('retriggers confirmed ambiguous jobs, one post per partition, each one attempt higher', () => {
+    const jobs = [
+      job('a', { state: 'missing_partition', target: target('01') }),
+      job('b'),
+      job('c', { state: 'not_found', target: target('03'), attempt: 2 }),
+    ];
+    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    expect(plan.proceed).toBe(true);
+    expect(plan.retrigger.map((j) => j.token)).toEqual(['a', 'c']);
+    expect(plan.posts.map((post) => [post.selector.dateRange?.[0], post.attempt])).toEqual([
+      ['2024-01-01T00:00:00.000', 2],
+      ['2024-03-01T00:00:00.000', 3],
+    ]);
+    expect(plan.collided).toBe(false);
+  });
+
+  test('groups jobs whose narrowed selectors are equal into one post', () => {
+    const jobs = [job('a', { state: 'not_found' }), job('b', { state: 'not_found', attempt: 2 })];
+    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    expect(plan.posts).toHaveLength(1);
+    expect(plan.posts[0]?.jobs.map((j) => j.token)).toEqual(['a', 'b']);
+    expect(plan.posts[0]?.attempt).toBe(3);
+  });
+
+  test('a failed job fails the build under onFailure fail, and is retriggered under onFailure retrigger', () => {
+    const jobs = [job('a', { state: 'failure', status: 'failure: disk full', target: target('01') })];
+    const failing = planRetrigger(jobs, summaryOf(jobs), options);
+    expect(failing.proceed).toBe(false);
+    expect(failing.hardFailed.map((j) => j.token)).toEqual(['a']);
+    const retrying = planRetrigger(jobs, summaryOf(jobs), { ...options, onFailure: 'retrigger' });
+    expect(retrying.proceed).toBe(true);
+    expect(retrying.retrigger.map((j) => j.token)).toEqual(['a']);
+  });
+
+  test('a same-second collision is retriggered even under onFailure fail, after the backoff', () => {
+    const collided = job('a', {
+      state: 'failure',
+      status: 'failure: relation "x" already exists',
+      target: target('01'),
+    });
+    expect(isSameSecondCollision(collided)).toBe(true);
+    const plan = planRetrigger([collided], summaryOf([collided]), options);
+    expect(plan.proceed).toBe(true);
+    expect(plan.collided).toBe(true);
+  });
+
+  test('a job past its retrigger budget stops the build', () => {
+    const jobs = [job('a', { state: 'not_found', attempt: 4 })];
+    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    expect(plan.proceed).toBe(false);
+    expect(plan.exhausted.map((j) => j.token)).toEqual(['a']);
+  });
+
+  test('an ambiguous job within its confirmation period is not retriggered yet', () => {
+    const jobs = [job('a', { state: 'missing_partition' })];
+    const summary = summarizeJobs(jobs.map(asJobStatus), {
+      policy: DEFAULT_JOBS_POLICY,
+      ambiguousSinceMs: { a: 0 },
+      nowMs: DEFAULT_JOBS_POLICY.ambiguousConfirmMs - 1,
+    });
+    expect(planRetrigger(jobs, summary, options).retrigger).toEqual([]);
+  });
+});
+
+describe('job records', () => {
+  test('a record reads as core status, with the failure message after the prefix', () => {
+    expect(asJobStatus(job('a', { state: 'failure', status: 'failure: boom', table: 't' }))).toEqual({
+      token: 'a',
+      raw: 'failure: boom',
+      table: 't',
+      state: 'failure',
+      message: 'boom',
+    });
+    expect(statusOf(job('b', { state: 'processing' }))).toBe('processing');
+  });
+
+  test('merging keeps the table and target Cube forgot when a job turned not_found', () => {
+    const before = [job('a', { state: 'processing', table: 't_a', target: target('01') }), job('b')];
+    const merged = mergeJobRecords(before, [{ token: 'a', state: 'not_found' }]);
+    expect(merged[0]).toEqual({ ...before[0], state: 'not_found' });
+    expect(merged[1]).toBe(before[1]);
+  });
+
+  test('describes jobs by table, else pre-aggregation, else token, with the first line of the status', () => {
+    const text = describeJobs([
+      job('a', { table: 'schema.t_a', state: 'failure', status: 'failure: boom\nstack' }),
+      job('b', { target: target('02'), state: 'not_found' }),
+      job('c', { state: 'missing_partition' }),
+    ]);
+    expect(text).toBe('schema.t_a (failure: boom); orders.by_month (not_found); c (missing_partition)');
+  });
+});
+
+describe('failures', () => {
+  const jobs = [job('a', { state: 'processing', table: 't_a' }), job('b')];
+
+  test('a deadline while triggering names the last error and the unfinished jobs', () => {
+    const cause = Object.assign(new Error('activity failed'), { cause: new Error('Cube answered 503') });
+    const failure = deadlineFailure('triggering', cause, jobs);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure.type).toBe('PreAggregationWaitTimeoutError');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toBe(
+      'The deadline passed while triggering (last error: Cube answered 503); 1 pre-aggregation job(s) unfinished: t_a (processing)',
+    );
+  });
+
+  test('a deadline while waiting lists the unfinished jobs in its details', () => {
+    const failure = waitDeadlineFailure(jobs);
+    expect(failure.message).toBe('1 pre-aggregation job(s) still unfinished at the deadline: t_a (processing)');
+    expect(failure.details).toEqual([{ pendingJobs: [jobs[0]] }]);
+  });
+
+  test('a build failure says when the retrigger budget ran out', () => {
+    const failed = [job('a', { state: 'failure', status: 'failure: boom' })];
+    const counts = { ...summaryOf(failed).counts };
+    const failure = buildFailedFailure({ failed, exhausted: 1, maxRetriggers: 2, counts });
+    expect(failure.type).toBe('PreAggregationBuildFailedError');
+    expect(failure.message).toBe(
+      '1 pre-aggregation job(s) failed (1 triggered again 2 time(s) already): a (failure: boom)',
+    );
+    expect(failure.details).toEqual([{ failedJobs: failed, counts }]);
+  });
+});
+
+describe('triggerAttemptsWithin', () => {
+  test.each([
+    [500, 1],
+    [1001, 2],
+    [3001, 3],
+    [7001, 4],
+    [15_001, 5],
+    [25_001, 6],
+  ])('%i ms of deadline allow %i attempts (backoff 1 s doubling to 10 s)', (budgetMs, attempts) => {
+    expect(triggerAttemptsWithin(budgetMs)).toBe(attempts);
+  });
+
+  test('the backoff is capped at its maximum', () => {
+    const hour = triggerAttemptsWithin(3_600_000);
+    const twoHours = triggerAttemptsWithin(7_200_000);
+    expect(twoHours - hour).toBe(3_600_000 / TRIGGER_RETRY.maxMs);
+  });
+});
+
+describe('resolveBuildInput', () => {
+  test("fills in defaults that equal core's poll schedule and policy", () => {
+    const config = resolveBuildInput({ selector });
+    expect(config).toEqual({ selector, deadlineMs: undefined, ...BUILD_DEFAULTS });
+    expect(config.pollIntervalMs).toBe(DEFAULT_POLL_SCHEDULE.initialPollIntervalMs);
+    expect(config.maxPollIntervalMs).toBe(DEFAULT_POLL_SCHEDULE.maxPollIntervalMs);
+    expect(config.pollLatencyFraction).toBe(DEFAULT_POLL_SCHEDULE.pollLatencyFraction);
+    expect(config.ambiguousConfirmMs).toBe(DEFAULT_JOBS_POLICY.ambiguousConfirmMs);
+    expect(config.failFast).toBe(DEFAULT_FAIL_FAST);
+  });
+
+  test('converts durations to milliseconds', () => {
+    const config = resolveBuildInput({
+      selector,
+      wait: { pollInterval: '2s', deadline: '5m' },
+      policy: { ambiguousGrace: '1m' },
+    });
+    expect([config.pollIntervalMs, config.deadlineMs, config.ambiguousGraceMs]).toEqual([2000, 300_000, 60_000]);
+  });
+
+  test('names every bad field, the selector included', () => {
+    const input = { selector: { contexts: [], timezones: ['UTC'] }, wait: { mode: 'sometimes' } } as never;
+    expect(() => resolveBuildInput(input)).toThrow(
+      /input\.wait\.mode: .*; input\.selector\.contexts: must contain at least one context/,
+    );
+  });
+});
+
+describe('buildWorkflowId', () => {
+  test('gives equal selectors one id whatever their key and list order', () => {
+    const a = {
+      contexts: [{ securityContext: { tenant: 'x', region: 'eu' } }],
+      timezones: ['UTC'],
+      cubes: ['orders', 'customers'],
+    };
+    const b = {
+      cubes: ['customers', 'orders'],
+      timezones: ['UTC'],
+      contexts: [{ securityContext: { region: 'eu', tenant: 'x' } }],
+    };
+    expect(buildWorkflowId(a, { deployment: 'prod' })).toBe(buildWorkflowId(b, { deployment: 'prod' }));
+    expect(buildWorkflowId(a, { deployment: 'prod' })).not.toBe(buildWorkflowId(a, { deployment: 'staging' }));
+    expect(buildWorkflowId(a)).toMatch(/^cube-preagg-build:default:[0-9a-f]{32}$/);
+  });
+
+  test('ids stay what earlier versions gave, so a repeated trigger still attaches to a running build', () => {
+    const selector2 = {
+      contexts: [{ securityContext: { tenant: 'b', a: [1, { z: 1, y: 2 }] } }, { securityContext: {} }],
+      timezones: ['UTC', 'America/New_York'],
+      cubes: ['orders', 'customers'],
+      preAggregations: ['orders.by_month'],
+      dateRange: ['2024-01-01', '2024-01-31'] as [string, string],
+    };
+    expect(buildWorkflowId(selector2, { deployment: 'prod' })).toBe(
+      'cube-preagg-build:prod:03d57b5342b01cdd81aa66cc555fb8d5',
+    );
+    expect(buildWorkflowId({ contexts: [{ securityContext: {} }], timezones: ['UTC'] })).toBe(
+      'cube-preagg-build:default:8cfeae8fdc8e042adcd62ac3bb2c5a1e',
+    );
+  });
+});
