@@ -57,11 +57,19 @@ export interface ConformanceScenario {
 
 const ctx = { contexts: [{ securityContext: {} }], timezones: ['UTC'] };
 
-async function jobs(target: ConformanceTarget, body: unknown, token?: string | null): Promise<{ status: number; body: unknown }> {
+async function jobs(
+  target: ConformanceTarget,
+  body: unknown,
+  token?: string | null,
+): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const auth = token === undefined ? await target.signToken() : token;
   if (auth !== null) headers.authorization = auth;
-  const response = await fetch(`${target.url}/v1/pre-aggregations/jobs`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const response = await fetch(`${target.url}/v1/pre-aggregations/jobs`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   try {
     return { status: response.status, body: JSON.parse(text) };
@@ -94,9 +102,12 @@ async function postAndWait(target: ConformanceTarget, selector: object): Promise
   const deadline = Date.now() + (target.buildTimeoutMs ?? 30_000);
   for (;;) {
     const polled = await jobs(target, { action: 'get', tokens });
-    const states = (polled.body as Array<{ status: string }>).map((s) => (s.status.startsWith('failure') ? 'failure' : s.status));
+    const states = (polled.body as Array<{ status: string }>).map((s) =>
+      s.status.startsWith('failure') ? 'failure' : s.status,
+    );
     const finished = states.every((s) => s !== 'scheduled' && s !== 'processing');
-    if (finished || Date.now() > deadline) return { status: posted.status, tokenCount: tokens.length, finalStates: [...states].sort() };
+    if (finished || Date.now() > deadline)
+      return { status: posted.status, tokenCount: tokens.length, finalStates: [...states].sort() };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -108,13 +119,24 @@ async function plain(target: ConformanceTarget, body: unknown, token?: string | 
 
 /** The scenarios, in a stable order. */
 export const conformanceScenarios: readonly ConformanceScenario[] = [
-  { name: 'post by pre-aggregation, poll to done', run: (t) => postAndWait(t, { preAggregations: [t.model.partitioned] }) },
+  {
+    name: 'post by pre-aggregation, poll to done',
+    run: (t) => postAndWait(t, { preAggregations: [t.model.partitioned] }),
+  },
   { name: 'post by cube', run: (t) => postAndWait(t, { cubes: [t.model.cube] }) },
   { name: 'post by data source', run: (t) => postAndWait(t, { dataSources: ['default'] }) },
-  { name: 'post with a one-month dateRange', run: (t) => postAndWait(t, { preAggregations: [t.model.partitioned], dateRange: t.model.oneMonth }) },
+  {
+    name: 'post with a one-month dateRange',
+    run: (t) => postAndWait(t, { preAggregations: [t.model.partitioned], dateRange: t.model.oneMonth }),
+  },
   {
     name: 'post with two time zones and a one-month dateRange',
-    run: (t) => postAndWait(t, { timezones: ['UTC', 'America/New_York'], preAggregations: [t.model.partitioned], dateRange: t.model.oneMonth }),
+    run: (t) =>
+      postAndWait(t, {
+        timezones: ['UTC', 'America/New_York'],
+        preAggregations: [t.model.partitioned],
+        dateRange: t.model.oneMonth,
+      }),
   },
   { name: 'post a failing pre-aggregation', run: (t) => postAndWait(t, { preAggregations: [t.model.broken] }) },
   {
@@ -125,19 +147,54 @@ export const conformanceScenarios: readonly ConformanceScenario[] = [
     },
   },
   { name: 'no Authorization header', run: (t) => plain(t, { action: 'post', selector: ctx }, null) },
-  { name: 'invalid token', run: (t) => plain(t, { action: 'post', selector: ctx }, 'eyJhbGciOiJIUzI1NiJ9.e30.invalid-signature') },
-  { name: 'missing jobs scope', run: async (t) => plain(t, { action: 'post', selector: ctx }, await t.signToken({ scopes: ['meta', 'data'] })) },
+  {
+    name: 'invalid token',
+    run: (t) => plain(t, { action: 'post', selector: ctx }, 'eyJhbGciOiJIUzI1NiJ9.e30.invalid-signature'),
+  },
+  {
+    name: 'missing jobs scope',
+    run: async (t) => plain(t, { action: 'post', selector: ctx }, await t.signToken({ scopes: ['meta', 'data'] })),
+  },
   { name: 'empty body', run: (t) => plain(t, {}) },
   { name: 'unknown action', run: (t) => plain(t, { action: 'delete', selector: ctx }) },
-  { name: 'selector without timezones', run: (t) => plain(t, { action: 'post', selector: { contexts: ctx.contexts } }) },
-  { name: 'context without securityContext', run: (t) => plain(t, { action: 'post', selector: { contexts: [{}], timezones: ['UTC'] } }) },
+  {
+    name: 'selector without timezones',
+    run: (t) => plain(t, { action: 'post', selector: { contexts: ctx.contexts } }),
+  },
+  {
+    name: 'context without securityContext',
+    run: (t) => plain(t, { action: 'post', selector: { contexts: [{}], timezones: ['UTC'] } }),
+  },
   { name: 'cubes is a string', run: (t) => plain(t, { action: 'post', selector: { ...ctx, cubes: t.model.cube } }) },
   { name: 'unknown selector key', run: (t) => plain(t, { action: 'post', selector: { ...ctx, tables: ['x'] } }) },
-  { name: 'invalid time zone', run: (t) => plain(t, { action: 'post', selector: { ...ctx, timezones: ['Mars/Olympus_Mons'] } }) },
-  { name: 'unknown pre-aggregation', run: (t) => plain(t, { action: 'post', selector: { ...ctx, preAggregations: [`${t.model.cube}.no_such_rollup`] } }) },
-  { name: 'unparseable dateRange', run: (t) => plain(t, { action: 'post', selector: { ...ctx, preAggregations: [t.model.partitioned], dateRange: ['not-a-date', '2024-02-01'] } }) },
-  { name: 'dateRange with one element', run: (t) => plain(t, { action: 'post', selector: { ...ctx, dateRange: ['2024-02-01'] } }) },
-  { name: 'dateRange outside the build range', run: (t) => plain(t, { action: 'post', selector: { ...ctx, preAggregations: [t.model.partitioned], dateRange: ['2023-01-01', '2023-12-31'] } }) },
+  {
+    name: 'invalid time zone',
+    run: (t) => plain(t, { action: 'post', selector: { ...ctx, timezones: ['Mars/Olympus_Mons'] } }),
+  },
+  {
+    name: 'unknown pre-aggregation',
+    run: (t) => plain(t, { action: 'post', selector: { ...ctx, preAggregations: [`${t.model.cube}.no_such_rollup`] } }),
+  },
+  {
+    name: 'unparseable dateRange',
+    run: (t) =>
+      plain(t, {
+        action: 'post',
+        selector: { ...ctx, preAggregations: [t.model.partitioned], dateRange: ['not-a-date', '2024-02-01'] },
+      }),
+  },
+  {
+    name: 'dateRange with one element',
+    run: (t) => plain(t, { action: 'post', selector: { ...ctx, dateRange: ['2024-02-01'] } }),
+  },
+  {
+    name: 'dateRange outside the build range',
+    run: (t) =>
+      plain(t, {
+        action: 'post',
+        selector: { ...ctx, preAggregations: [t.model.partitioned], dateRange: ['2023-01-01', '2023-12-31'] },
+      }),
+  },
   { name: 'get with no tokens', run: (t) => plain(t, { action: 'get', tokens: [] }) },
   { name: 'get with resType array', run: (t) => plain(t, { action: 'get', tokens: ['a'], resType: 'array' }) },
 ];

@@ -60,7 +60,9 @@ const PORT_CONFLICT_ATTEMPTS = 4;
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = await resolveTemporalCli(options.log ? { log: options.log } : {});
   if (!cli) {
-    throw new Error('No Temporal CLI: set TEMPORAL_ADDRESS to use a running server, or TEMPORAL_CLI_PATH, or install Go so the CLI can be built');
+    throw new Error(
+      'No Temporal CLI: set TEMPORAL_ADDRESS to use a running server, or TEMPORAL_CLI_PATH, or install Go so the CLI can be built',
+    );
   }
   for (let attempt = 1; ; attempt += 1) {
     const port = options.port ?? (await freePort());
@@ -70,7 +72,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     } catch (error) {
       if (!(error instanceof PortConflictError) || attempt >= PORT_CONFLICT_ATTEMPTS) throw error;
       options.log?.(`${error.message}; starting it again`);
-      if (options.port !== undefined || options.uiPort !== undefined) await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (options.port !== undefined || options.uiPort !== undefined)
+        await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
 }
@@ -80,8 +83,26 @@ class PortConflictError extends Error {
   override readonly name = 'PortConflictError';
 }
 
-async function startOnce(cliPath: string, port: number, uiPort: number, dbFilename: string | undefined): Promise<DevServer> {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error', '--namespace', 'default'];
+async function startOnce(
+  cliPath: string,
+  port: number,
+  uiPort: number,
+  dbFilename: string | undefined,
+): Promise<DevServer> {
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--log-level',
+    'error',
+    '--namespace',
+    'default',
+  ];
   if (dbFilename) args.push('--db-filename', dbFilename);
   const child = spawn(cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const supervised = superviseChild(child);
@@ -97,7 +118,8 @@ async function startOnce(cliPath: string, port: number, uiPort: number, dbFilena
     if (child.exitCode !== null || child.signalCode !== null) {
       await closed;
       const reason = stderr.trim() || `exit code ${child.exitCode ?? child.signalCode}`;
-      if (/address already in use/.test(reason)) throw new PortConflictError(`The Temporal dev server could not bind its ports: ${reason}`);
+      if (/address already in use/.test(reason))
+        throw new PortConflictError(`The Temporal dev server could not bind its ports: ${reason}`);
       throw new Error(`The Temporal dev server exited: ${reason}`);
     }
     try {
@@ -108,7 +130,9 @@ async function startOnce(cliPath: string, port: number, uiPort: number, dbFilena
       if (child.exitCode !== null || child.signalCode !== null) continue; // reported above
       if (Date.now() > deadline) {
         await supervised.stop(0);
-        throw new Error(`The Temporal dev server did not start within 30 s: ${(error as Error).message}`);
+        throw new Error(`The Temporal dev server did not start within 30 s: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

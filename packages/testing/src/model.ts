@@ -94,12 +94,14 @@ export function listPreAggregations(model: FakeCubeModel): ResolvedPreAggregatio
   );
 }
 
-const inList = (list: readonly string[] | undefined, value: string) => !list || list.length === 0 || list.includes(value);
+const inList = (list: readonly string[] | undefined, value: string) =>
+  !list || list.length === 0 || list.includes(value);
 
 /** The pre-aggregations a selector matches (AND across lists, OR within one, empty = no filter). */
 export function matchPreAggregations(model: FakeCubeModel, filter: SelectorFilter): ResolvedPreAggregation[] {
   return listPreAggregations(model).filter(
-    (p) => inList(filter.dataSources, p.dataSource) && inList(filter.cubes, p.cube) && inList(filter.preAggregations, p.id),
+    (p) =>
+      inList(filter.dataSources, p.dataSource) && inList(filter.cubes, p.cube) && inList(filter.preAggregations, p.id),
   );
 }
 

@@ -7,7 +7,8 @@
 import type { FakeCubeModel } from './model.js';
 
 /** Failure message of the sample's opt-in broken pre-aggregation (the table it reads does not exist). */
-export const BROKEN_PRE_AGGREGATION_MESSAGE = 'Catalog Error: Table with name table_that_does_not_exist does not exist!';
+export const BROKEN_PRE_AGGREGATION_MESSAGE =
+  'Catalog Error: Table with name table_that_does_not_exist does not exist!';
 
 /**
  * `orders.by_month` (monthly partitions, January to June 2024), `orders.by_status` (not partitioned),
@@ -28,7 +29,12 @@ export function sampleModel(): FakeCubeModel {
       {
         name: 'broken',
         preAggregations: [
-          { name: 'broken_rollup', partitionGranularity: 'month', buildRange: ['2024-01-01', '2024-02-29'], outcome: BROKEN_PRE_AGGREGATION_MESSAGE },
+          {
+            name: 'broken_rollup',
+            partitionGranularity: 'month',
+            buildRange: ['2024-01-01', '2024-02-29'],
+            outcome: BROKEN_PRE_AGGREGATION_MESSAGE,
+          },
         ],
       },
     ],

@@ -66,7 +66,9 @@ async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | un
 }
 
 /** Resolves a Temporal CLI binary, building it when allowed; `undefined` when none can be had here. */
-export async function resolveTemporalCli(options: ResolveTemporalCliOptions = {}): Promise<ResolvedTemporalCli | undefined> {
+export async function resolveTemporalCli(
+  options: ResolveTemporalCliOptions = {},
+): Promise<ResolvedTemporalCli | undefined> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
   if (env.TEMPORAL_CLI_PATH) {
@@ -83,7 +85,9 @@ export async function resolveTemporalCli(options: ResolveTemporalCliOptions = {}
     log('No Temporal CLI found and no Go toolchain to build one.');
     return undefined;
   }
-  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from its Go module into ${cached} (takes a few minutes once)…`);
+  log(
+    `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from its Go module into ${cached} (takes a few minutes once)…`,
+  );
   const binDir = join(cached, '..');
   await mkdir(join(binDir, '..'), { recursive: true });
   const staging = await mkdtemp(join(binDir, '..', 'staging-'));

@@ -48,7 +48,9 @@ export function isDevServerStartupTimeout(error: unknown): boolean {
  * }
  * ```
  */
-export async function createLocalTestEnvironment(options: LocalTestEnvironmentOptions = {}): Promise<TestWorkflowEnvironment> {
+export async function createLocalTestEnvironment(
+  options: LocalTestEnvironmentOptions = {},
+): Promise<TestWorkflowEnvironment> {
   const { executable: given, startAttempts = 3, log = (message: string) => console.warn(message), ...local } = options;
   if (!Number.isInteger(startAttempts) || startAttempts < 1) {
     throw new TypeError(`startAttempts: expected an integer ≥ 1, got ${String(startAttempts)}`);
@@ -59,7 +61,9 @@ export async function createLocalTestEnvironment(options: LocalTestEnvironmentOp
       return await TestWorkflowEnvironment.createLocal({ ...local, server: { ...local.server, executable } });
     } catch (error) {
       if (!isDevServerStartupTimeout(error) || attempt >= startAttempts) throw error;
-      log(`The Temporal dev server missed the SDK's 5 s start-up window (start ${attempt} of ${startAttempts}); starting it again`);
+      log(
+        `The Temporal dev server missed the SDK's 5 s start-up window (start ${attempt} of ${startAttempts}); starting it again`,
+      );
     }
   }
 }

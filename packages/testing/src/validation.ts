@@ -43,8 +43,10 @@ function stringArray(value: unknown, label: string, options: { min?: number; len
   for (const [i, item] of value.entries()) {
     if (typeof item !== 'string') return `"${label}[${i}]" must be a string`;
   }
-  if (options.min !== undefined && value.length < options.min) return `"${label}" must contain at least ${options.min} items`;
-  if (options.length !== undefined && value.length !== options.length) return `"${label}" must contain ${options.length} items`;
+  if (options.min !== undefined && value.length < options.min)
+    return `"${label}" must contain at least ${options.min} items`;
+  if (options.length !== undefined && value.length !== options.length)
+    return `"${label}" must contain ${options.length} items`;
   return undefined;
 }
 
@@ -76,14 +78,20 @@ function checkSelector(selector: unknown): Check {
     const error = stringArray(selector.dateRange, 'selector.dateRange', { length: 2 });
     if (error) return error;
   }
-  return unknownKey(selector, ['contexts', 'timezones', 'dataSources', 'cubes', 'preAggregations', 'dateRange'], 'selector.');
+  return unknownKey(
+    selector,
+    ['contexts', 'timezones', 'dataSources', 'cubes', 'preAggregations', 'dateRange'],
+    'selector.',
+  );
 }
 
 /**
  * Validates a request body. Returns the body typed, or Cube's 400 message
  * (`No job description provided` / `Invalid Job query format: <first Joi error>`).
  */
-export function validateJobsRequest(body: unknown): { ok: true; value: ValidPost | ValidGet } | { ok: false; error: string } {
+export function validateJobsRequest(
+  body: unknown,
+): { ok: true; value: ValidPost | ValidGet } | { ok: false; error: string } {
   if (!isObject(body) || Object.keys(body).length === 0) return { ok: false, error: 'No job description provided' };
   const fail = (message: string) => ({ ok: false as const, error: `Invalid Job query format: ${message}` });
   const { action } = body;

@@ -25,7 +25,13 @@ async function setup(fake: FakeCubeOptions = {}, client: Partial<CubeJobsClientO
   cube = await startFakeCube({ buildDurationMs: 20, ...fake });
   return {
     cube,
-    client: createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...client }),
+    client: createCubeJobsClient({
+      apiUrl: cube.url,
+      apiSecret: cube.apiSecret,
+      retryBaseDelayMs: 5,
+      retryMaxDelayMs: 20,
+      ...client,
+    }),
   };
 }
 
@@ -36,34 +42,46 @@ describe('core client over HTTP', () => {
     expect(tokens).toHaveLength(7);
     const result = await client.waitForJobs({ tokens, initialPollIntervalMs: 15, maxPollIntervalMs: 40 });
     expect(result.outcome).toBe('succeeded');
-    expect(result.jobs.every((j) => j.state === 'done' && j.table?.startsWith('prod_pre_aggregations.orders_'))).toBe(true);
-    const polled = cube.requests.filter((r) => r.action === 'get').map((r) => (r.body as { tokens: string[] }).tokens.length);
+    for (const job of result.jobs) {
+      expect(job).toMatchObject({ state: 'done', table: expect.stringMatching(/^prod_pre_aggregations\.orders_/) });
+    }
+    const polled = cube.requests
+      .filter((r) => r.action === 'get')
+      .map((r) => (r.body as { tokens: string[] }).tokens.length);
     expect(polled[0]).toBe(7);
     expect(polled.at(-1)).toBeLessThan(7);
     expect(cube.posts()).toHaveLength(1);
   });
 
-  test('a failing pre-aggregation rejects with every failed job and Cube\'s message', async () => {
+  test("a failing pre-aggregation rejects with every failed job and Cube's message", async () => {
     const { client } = await setup();
     const tokens = await client.triggerBuild({ ...selector, cubes: ['broken', 'customers'] });
-    const error = await client.waitForJobs({ tokens, initialPollIntervalMs: 10, failFast: false }).catch((e: unknown) => e);
+    const error = await client
+      .waitForJobs({ tokens, initialPollIntervalMs: 10, failFast: false })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreAggregationBuildFailedError);
     expect((error as PreAggregationBuildFailedError).failedJobs).toHaveLength(2);
     expect((error as Error).message).toContain(BROKEN_PRE_AGGREGATION_MESSAGE);
   });
 
-  test('Cube\'s 400 text is kept verbatim', async () => {
+  test("Cube's 400 text is kept verbatim", async () => {
     const { client } = await setup();
     const error = await client.triggerBuild({ ...selector, preAggregations: ['orders.nope'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CubeJobsBadRequestError);
-    expect((error as CubeJobsBadRequestError).cubeMessage).toBe("A user's selector doesn't match any of the pre-aggregations defined in the data model.");
+    expect((error as CubeJobsBadRequestError).cubeMessage).toBe(
+      "A user's selector doesn't match any of the pre-aggregations defined in the data model.",
+    );
   });
 
   test('a wrong secret is an auth error; a token without the jobs scope a missing-scope error', async () => {
     const { cube } = await setup();
     const wrong = createCubeJobsClient({ apiUrl: cube.url, apiSecret: 'wrong-secret-123456' });
     await expect(wrong.triggerBuild(selector)).rejects.toBeInstanceOf(CubeJobsAuthError);
-    const scoped = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, securityContext: { scopes: ['meta'] } });
+    const scoped = createCubeJobsClient({
+      apiUrl: cube.url,
+      apiSecret: cube.apiSecret,
+      securityContext: { scopes: ['meta'] },
+    });
     await expect(scoped.triggerBuild(selector)).rejects.toBeInstanceOf(CubeJobsMissingScopeError);
   });
 

@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { conformanceScenarios, startFakeCube, type ConformanceTarget, type FakeCube } from '../src/index.js';
 
-const recorded = JSON.parse(readFileSync(new URL('./fixtures/cube-1.7.43-live.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const recorded = JSON.parse(
+  readFileSync(new URL('./fixtures/cube-1.7.43-live.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
 
 let cube: FakeCube;
 let target: ConformanceTarget;
@@ -23,7 +25,12 @@ beforeAll(async () => {
             { name: 'monthly_by_status', partitionGranularity: 'month', buildRange: ['2024-01-01', '2024-03-31'] },
           ],
         },
-        { name: 'broken', preAggregations: [{ name: 'broken_rollup', outcome: 'relation "public.table_that_does_not_exist" does not exist' }] },
+        {
+          name: 'broken',
+          preAggregations: [
+            { name: 'broken_rollup', outcome: 'relation "public.table_that_does_not_exist" does not exist' },
+          ],
+        },
       ],
     },
   });
@@ -45,7 +52,11 @@ afterAll(() => cube.stop());
 
 describe('the fake answers as Cube 1.7.43 did', () => {
   test('every scenario has a recorded answer', () => {
-    expect(conformanceScenarios.map((s) => s.name).sort()).toEqual(Object.keys(recorded).filter((k) => !k.startsWith('_')).sort());
+    expect(conformanceScenarios.map((s) => s.name).sort()).toEqual(
+      Object.keys(recorded)
+        .filter((k) => !k.startsWith('_'))
+        .sort(),
+    );
   });
 
   test.each(conformanceScenarios.map((s) => [s.name, s] as const))('%s', async (name, scenario) => {

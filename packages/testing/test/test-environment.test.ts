@@ -44,7 +44,10 @@ describe('createLocalTestEnvironment', () => {
   test('starts the dev server again when the first start misses the 5 s window', async () => {
     const cli = await slowCli(1);
     const logged: string[] = [];
-    const env = await createLocalTestEnvironment({ executable: { type: 'existing-path', path: cli.path }, log: (line) => logged.push(line) });
+    const env = await createLocalTestEnvironment({
+      executable: { type: 'existing-path', path: cli.path },
+      log: (line) => logged.push(line),
+    });
     try {
       const namespaces = await env.client.workflowService.listNamespaces({});
       expect(namespaces.namespaces.map((ns) => ns.namespaceInfo?.name)).toContain('default');
@@ -69,9 +72,10 @@ describe('createLocalTestEnvironment', () => {
   test('does not retry other errors', async () => {
     const logged: string[] = [];
     const missing = join(dir, 'no-such-temporal');
-    const error = await createLocalTestEnvironment({ executable: { type: 'existing-path', path: missing }, log: (line) => logged.push(line) }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await createLocalTestEnvironment({
+      executable: { type: 'existing-path', path: missing },
+      log: (line) => logged.push(line),
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain('no-such-temporal');
     expect(isDevServerStartupTimeout(error)).toBe(false);
@@ -79,8 +83,8 @@ describe('createLocalTestEnvironment', () => {
   });
 
   test('rejects a startAttempts below 1 before starting anything', async () => {
-    await expect(createLocalTestEnvironment({ startAttempts: 0, executable: { type: 'existing-path', path: cliPath } })).rejects.toThrow(
-      /startAttempts: expected an integer ≥ 1, got 0/,
-    );
+    await expect(
+      createLocalTestEnvironment({ startAttempts: 0, executable: { type: 'existing-path', path: cliPath } }),
+    ).rejects.toThrow(/startAttempts: expected an integer ≥ 1, got 0/);
   });
 });
