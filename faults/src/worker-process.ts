@@ -10,8 +10,21 @@ import { workflowsPath } from '@cube-jobs/temporal-workflows';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS as string, apiKey: process.env.TEMPORAL_API_KEY as string, tls: false });
-const client = createCubeJobsClient({ apiUrl: process.env.CUBE_API_URL as string, apiSecret: process.env.CUBE_API_SECRET as string, maxRetries: 0 });
-const worker = await Worker.create({ connection, taskQueue: process.env.TASK_QUEUE as string, workflowsPath, activities: createCubeJobsActivities({ client }) });
+const connection = await NativeConnection.connect({
+  address: process.env.TEMPORAL_ADDRESS as string,
+  apiKey: process.env.TEMPORAL_API_KEY as string,
+  tls: false,
+});
+const client = createCubeJobsClient({
+  apiUrl: process.env.CUBE_API_URL as string,
+  apiSecret: process.env.CUBE_API_SECRET,
+  maxRetries: 0,
+});
+const worker = await Worker.create({
+  connection,
+  taskQueue: process.env.TASK_QUEUE as string,
+  workflowsPath,
+  activities: createCubeJobsActivities({ client }),
+});
 process.stdout.write('worker-ready\n');
 await worker.run();

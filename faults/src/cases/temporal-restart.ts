@@ -1,0 +1,42 @@
+/**
+ * Fault case: the Temporal dev server restarts mid-build (same port and database file).
+ *
+ * @module
+ */
+import {
+  type CaseResult,
+  duplicatePostsOf,
+  fastWait,
+  type FaultSuite,
+  postsPerBuild,
+  selectorFor,
+  sleep,
+} from '../context.js';
+
+/** 4. The Temporal server restarts (same database file) mid-build. */
+export async function temporalRestart(suite: FaultSuite): Promise<CaseResult> {
+  const cube = await suite.fake({ buildDurationMs: 8000 });
+  const taskQueue = 'faults-temporal-restart';
+  const { worker, connection } = await suite.inProcessWorker(cube, taskQueue);
+  const ids = Array.from({ length: 3 }, (_, i) => `temporal-restart-${i}-${Date.now()}`);
+  const running = worker.run();
+  await Promise.all(ids.map((id, i) => suite.start(taskQueue, id, { selector: selectorFor(i), wait: fastWait })));
+  while (cube.posts().length < ids.length) await sleep(50);
+  await sleep(500);
+  await suite.restartServer();
+  const outcomes = await suite.settle(
+    ids.map((id) => suite.client.workflow.getHandle(id)),
+    90_000,
+  );
+  worker.shutdown();
+  await running;
+  await connection.close();
+  return {
+    name: 'Temporal dev server restarted mid-build',
+    runs: ids.length,
+    completed: outcomes.filter((o) => o === 'ok').length,
+    duplicatePosts: duplicatePostsOf(postsPerBuild(cube, ids)),
+    note: 'same port and database file',
+    ok: true,
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * What every fault case shares: the Temporal dev server (with a database file, so it can be restarted)
+ * and a client for it, the fake Cubes started so far, everything produced for the final secret scan,
+ * and helpers to start workers and builds. One {@link FaultSuite} is created by `main.ts` and handed
+ * to each case; nothing here runs at import.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCubeJobsClient, type CubeJobsClientOptions } from '@cube-jobs/core';
+import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
+import { buildPreAggregations, workflowsPath, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
+import { startDevServer, startFakeCube, type DevServer, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+
+/** The Temporal API key every connection of the suite sends (the secret scan looks for it). */
+export const TEMPORAL_API_KEY = 'tk-fault-suite-temporal-api-key-5c1d9e';
+
+/** Writes one line of the report. */
+export const say = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The selector most cases build: the six monthly partitions of `orders.by_month`. */
+export const selector = {
+  contexts: [{ securityContext: {} }],
+  timezones: ['UTC'],
+  preAggregations: ['orders.by_month'],
+};
+
+/**
+ * Builds of a case get their own security context (as tenants would), so their tables differ: builds
+ * of the very same partitions in the same second collide in Cube, which the quirks case covers on its own.
+ */
+export const selectorFor = (i: number) => ({ ...selector, contexts: [{ securityContext: { tenant: `t${i}` } }] });
+
+/** Fast polling and a short heartbeat timeout, so takeovers happen within seconds. */
+export const fastWait = { pollInterval: 100, maxPollInterval: 500, heartbeatTimeout: '2s' } as const;
+
+/** One row of the report. */
+export interface CaseResult {
+  readonly name: string;
+  readonly runs: number;
+  readonly completed: number;
+  readonly duplicatePosts: number;
+  /** What "completed" means for the case, and other figures. */
+  readonly note: string;
+  /** False when the case saw something it must never see (beyond the counts). */
+  readonly ok: boolean;
+}
+
+/** Where a worker's client points: the fake or the real sample Cube. */
+export type CubeEndpoint = Pick<FakeCube, 'url' | 'apiSecret'>;
+
+/** How a build ended, as {@link FaultSuite.settle} reports it. */
+export type BuildEnd = 'ok' | 'failed' | 'hang';
+
+/** A workflow error as one line of text (with the cause's stack), for reports and the secret scan. */
+export function describeError(error: unknown): string {
+  if (error instanceof WorkflowFailedError)
+    return `${error.message}: ${error.cause?.message ?? ''} ${error.cause?.stack ?? ''}`;
+  return error instanceof Error ? `${error.message} ${error.stack ?? ''}` : String(error);
+}
+
+/** POSTs that created jobs, per workflow id (from the fake's log and the x-request-id header). */
+export function postsPerBuild(cube: FakeCube, workflowIds: readonly string[]): number[] {
+  return workflowIds.map(
+    (id) => cube.posts().filter((r) => String(r.headers['x-request-id'] ?? '').startsWith(`${id}:`)).length,
+  );
+}
+
+/** Posts beyond one per build, summed. */
+export function duplicatePostsOf(posts: readonly number[]): number {
+  return posts.reduce((n, p) => n + Math.max(0, p - 1), 0);
+}
+
+/** The suite's shared state and helpers. */
+export class FaultSuite {
+  /** Everything produced, for the final secret scan. */
+  readonly produced = { errors: [] as string[], secrets: new Set<string>([TEMPORAL_API_KEY]), fakes: [] as FakeCube[] };
+  private current: { server: DevServer; connection: Connection; client: Client } | undefined;
+
+  private constructor(
+    /** Where the dev server keeps its database file. */
+    readonly dataDir: string,
+    /** Every log line the in-process workers wrote. */
+    readonly logs: readonly string[],
+  ) {}
+
+  /** Starts the dev server and connects a client. */
+  static async start(dataDir: string, logs: readonly string[]): Promise<FaultSuite> {
+    const suite = new FaultSuite(dataDir, logs);
+    const server = await startDevServer({ dbFilename: join(dataDir, 'temporal.db') });
+    suite.current = { server, ...(await FaultSuite.connect(server)) };
+    return suite;
+  }
+
+  private static async connect(server: DevServer): Promise<{ connection: Connection; client: Client }> {
+    const connection = await Connection.connect({ address: server.address, apiKey: TEMPORAL_API_KEY, tls: false });
+    return { connection, client: new Client({ connection }) };
+  }
+
+  private get running() {
+    if (!this.current) throw new Error('The fault suite has not started, or has stopped');
+    return this.current;
+  }
+
+  /** The dev server. */
+  get server(): DevServer {
+    return this.running.server;
+  }
+
+  /** A client of the dev server (a new one after {@link restartServer}). */
+  get client(): Client {
+    return this.running.client;
+  }
+
+  /** Restarts the dev server on the same ports and database file, then connects a new client. */
+  async restartServer(): Promise<void> {
+    const { server, connection } = this.running;
+    const { port, uiPort } = server;
+    await server.stop();
+    await sleep(1000);
+    const restarted = await startDevServer({ port, uiPort, dbFilename: join(this.dataDir, 'temporal.db') });
+    this.current = { server: restarted, connection, client: this.running.client };
+  }
+
+  /** Replaces the client with a fresh connection (after a restart, the old one may be broken). */
+  async reconnect(): Promise<void> {
+    const { server, connection } = this.running;
+    await connection.close();
+    this.current = { server, ...(await FaultSuite.connect(server)) };
+  }
+
+  /** Stops every fake Cube and the dev server. */
+  async stop(): Promise<void> {
+    const current = this.current;
+    this.current = undefined;
+    await current?.connection.close();
+    for (const cube of this.produced.fakes) await cube.stop();
+    await current?.server.stop();
+  }
+
+  /** A fake Cube whose builds take 500 ms and all run at once, unless told otherwise. */
+  async fake(options: FakeCubeOptions = {}): Promise<FakeCube> {
+    const cube = await startFakeCube({ buildDurationMs: 500, concurrency: 1000, ...options });
+    this.produced.secrets.add(cube.apiSecret);
+    this.produced.fakes.push(cube);
+    return cube;
+  }
+
+  /** A worker in this process, on a connection of its own, with activities pointed at `cube`. */
+  async inProcessWorker(cube: CubeEndpoint, taskQueue: string, extra: Partial<CubeJobsClientOptions> = {}) {
+    const connection = await NativeConnection.connect({
+      address: this.server.address,
+      apiKey: TEMPORAL_API_KEY,
+      tls: false,
+    });
+    const client = createCubeJobsClient({
+      apiUrl: cube.url,
+      apiSecret: cube.apiSecret,
+      maxRetries: 0,
+      timeoutMs: 2000,
+      ...extra,
+    });
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowsPath,
+      activities: createCubeJobsActivities({ client }),
+    });
+    return { worker, connection };
+  }
+
+  /** A worker in a child process (so it can be SIGKILLed), ready to take tasks. */
+  spawnWorker(cube: FakeCube, taskQueue: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./worker-process.js', import.meta.url))], {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: this.server.address,
+        TEMPORAL_API_KEY,
+        TASK_QUEUE: taskQueue,
+        CUBE_API_URL: cube.url,
+        CUBE_API_SECRET: cube.apiSecret,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return new Promise((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('worker-ready') && resolve(child));
+      child.once('exit', (code, signal) => reject(new Error(`worker exited early (${code ?? signal})`)));
+    });
+  }
+
+  /** Starts a build. */
+  start(
+    taskQueue: string,
+    workflowId: string,
+    input: BuildPreAggregationsInput,
+  ): Promise<WorkflowHandle<typeof buildPreAggregations>> {
+    return this.client.workflow.start(buildPreAggregations, { taskQueue, workflowId, args: [input] });
+  }
+
+  /** Waits for builds to end (keeping each failure for the report and the scan), or calls them hung after `timeoutMs`. */
+  async settle(handles: ReadonlyArray<{ result(): Promise<unknown> }>, timeoutMs: number): Promise<BuildEnd[]> {
+    const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), timeoutMs).unref());
+    return Promise.all(
+      handles.map((h) =>
+        Promise.race([
+          h.result().then(
+            () => 'ok' as const,
+            (e: unknown) => {
+              this.produced.errors.push(describeError(e));
+              return 'failed' as const;
+            },
+          ),
+          timeout,
+        ]),
+      ),
+    );
+  }
+}
