@@ -13,7 +13,11 @@ import { fileURLToPath } from 'node:url';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS as string });
-const client = createCubeJobsClient({ apiUrl: process.env.CUBE_API_URL as string, apiSecret: process.env.CUBE_API_SECRET as string, maxRetries: 0 });
+const client = createCubeJobsClient({
+  apiUrl: process.env.CUBE_API_URL as string,
+  apiSecret: process.env.CUBE_API_SECRET,
+  maxRetries: 0,
+});
 const max = Number(process.env.MAX_ACTIVITIES ?? 1000);
 const worker = await Worker.create({
   connection,
@@ -32,7 +36,9 @@ process.stdout.write('worker-ready\n');
 if (process.env.DEBUG_MEMORY) {
   setInterval(() => {
     const m = process.memoryUsage();
-    process.stderr.write(`[worker memory] rss ${(m.rss / 2 ** 20).toFixed(0)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(m.external / 2 ** 20).toFixed(0)} MiB\n`);
+    process.stderr.write(
+      `[worker memory] rss ${(m.rss / 2 ** 20).toFixed(0)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(m.external / 2 ** 20).toFixed(0)} MiB\n`,
+    );
   }, 3000).unref();
 }
 await worker.run();

@@ -26,7 +26,8 @@ export async function naivePollingBuild(input: NaivePollingBuildInput): Promise<
   for (let polls = 1; ; polls += 1) {
     await sleep(input.sleepMs);
     const { jobs } = await getPreAggregationJobStatuses({ tokens });
-    if (jobs.some((job) => job.state === 'failure')) throw ApplicationFailure.nonRetryable('a job failed', 'BuildFailed');
+    if (jobs.some((job) => job.state === 'failure'))
+      throw ApplicationFailure.nonRetryable('a job failed', 'BuildFailed');
     if (jobs.every((job) => job.state === 'done')) return { polls };
   }
 }

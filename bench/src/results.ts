@@ -1,0 +1,88 @@
+/**
+ * The benchmark's results, typed: what each scenario measures, and the whole run as
+ * `bench/results/latest.json` stores it.
+ *
+ * @module
+ */
+
+/** How a build waits: our two modes, or the naive loop of Cube's Airflow and Prefect integrations. */
+export type Mode = 'heartbeat' | 'timer' | 'baseline';
+
+/** Every mode, in report order. */
+export const MODES: readonly Mode[] = ['heartbeat', 'timer', 'baseline'];
+
+/** Facts about one finished build. */
+export interface BuildFacts {
+  readonly events: number;
+  readonly historyBytes: number;
+  readonly requests: number;
+  readonly tokensPolled: number;
+  readonly latencyBuildMs: number;
+  /** How long the build's jobs took (build time), for the latency bound max(1 s, 5 %). */
+  readonly buildDurationMs: number;
+  readonly runs: number;
+  readonly actions: number;
+  /** Highest activity attempt seen in request ids (above 1: an activity was retried). */
+  readonly maxAttempt: number;
+}
+
+/** Per build duration (formatted, e.g. `2.0 min`), the facts of one build in each mode. */
+export type PerBuildResults = Record<string, Record<Mode, BuildFacts>>;
+
+/** Detection latency over many builds of one mode (build time). */
+export interface LatencyFigures {
+  readonly p50: number;
+  readonly p95: number;
+  /** Share of builds noticed within max(1 s, 5 % of their own duration). */
+  readonly withinBound: number;
+}
+
+/** Many concurrent heartbeat-mode builds on one worker process. */
+export interface ScaleResult {
+  readonly builds: number;
+  readonly succeeded: number;
+  readonly buildRealMs: number;
+  readonly wallMs: number;
+  readonly peakRssBytes: number;
+  readonly cpuSeconds: number;
+}
+
+/** One build with thousands of tokens. */
+export interface BigBuildResult {
+  readonly outcome: string;
+  readonly tokens: number;
+  readonly historyBytes: number;
+  readonly events: number;
+  readonly continueAsNew: number;
+  readonly wallMs: number;
+}
+
+/** Validating and parsing one large `get` answer in the core client. */
+export interface ParseResult {
+  readonly statuses: number;
+  readonly bodyBytes: number;
+  readonly medianMs: number;
+  readonly p95Ms: number;
+}
+
+/** The machine the run measured. */
+export interface MachineInfo {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly node: string;
+}
+
+/** A whole run, as written to `bench/results/latest.json`. */
+export interface BenchResults {
+  readonly scale: number;
+  readonly quick: boolean;
+  readonly machine: MachineInfo;
+  readonly startedAt: string;
+  readonly perBuild: PerBuildResults;
+  readonly latency: Record<Mode, LatencyFigures>;
+  readonly concurrent: ScaleResult;
+  readonly bigBuild: { readonly heartbeat: BigBuildResult; readonly timer: BigBuildResult };
+  readonly parse: ParseResult;
+  readonly durationMs: number;
+}

@@ -1,0 +1,101 @@
+/**
+ * The benchmark's set-ups: the time scale, the fake Cube of each scenario, a worker on the dev server,
+ * and how a build is started in each mode.
+ *
+ * @module
+ */
+import { createCubeJobsClient } from '@cube-jobs/core';
+import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
+import { startFakeCube, type FakeCube, type FakeCubeModel } from '@cube-jobs/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Mode } from './results.js';
+import { buildPreAggregations, naivePollingBuild } from './workflows.js';
+
+/**
+ * Real time = build time / SCALE. Not higher: the dev server fires timers with about one second of
+ * granularity, so the baseline's 10 s sleep must stay well above a second once scaled.
+ */
+export const SCALE = 5;
+
+/** A duration in build time, as real time. */
+export const scaled = (buildMs: number): number => Math.max(1, Math.round(buildMs / SCALE));
+
+/** Fake Cube queue size: every build runs at once, so concurrent builds do not slow each other down. */
+const UNLIMITED = 100_000;
+
+/** The selector every benchmark build posts. */
+export const selector = { contexts: [{ securityContext: {} }], timezones: ['UTC'], preAggregations: ['bench.daily'] };
+
+/** A model with one pre-aggregation of `partitions` daily partitions that each build for `durationMs` (or per partition). */
+export function benchModel(partitions: number, durationMs: number | (() => number)): FakeCubeModel {
+  const end = new Date(Date.UTC(2020, 0, 1) + (partitions - 1) * 86_400_000).toISOString().slice(0, 10);
+  return {
+    cubes: [
+      {
+        name: 'bench',
+        preAggregations: [
+          { name: 'daily', partitionGranularity: 'day', buildRange: ['2020-01-01', end], buildDurationMs: durationMs },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * A fake Cube for the benchmark: every build runs at once, and Cube's same-second collision and merging
+ * of identical builds are off (concurrent builds of the same partitions by different modes would
+ * otherwise fail or merge into each other; the benchmark measures cost, not those quirks).
+ */
+export function startBenchCube(partitions: number, durationMs: number | (() => number)): Promise<FakeCube> {
+  return startFakeCube({
+    sameSecondRebuildFails: false,
+    dedupInFlightBuilds: false,
+    model: benchModel(partitions, durationMs),
+    concurrency: UNLIMITED,
+    buildDurationMs: typeof durationMs === 'number' ? durationMs : 1,
+  });
+}
+
+/** A worker on the dev server with the real activities against `cube`, on pre-bundled workflow code. */
+export function startBenchWorker(
+  env: TestWorkflowEnvironment,
+  cube: FakeCube,
+  taskQueue: string,
+  bundle: WorkflowBundleWithSourceMap,
+) {
+  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+  return Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: createCubeJobsActivities({ client }),
+  });
+}
+
+/** Starts a build in one of the three modes; poll intervals are the production defaults, scaled. */
+export function startBuild(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  mode: Mode,
+  workflowId: string,
+): Promise<WorkflowHandle> {
+  if (mode === 'baseline') {
+    return env.client.workflow.start(naivePollingBuild, {
+      taskQueue,
+      workflowId,
+      args: [{ selector, sleepMs: scaled(10_000) }],
+    });
+  }
+  return env.client.workflow.start(buildPreAggregations, {
+    taskQueue,
+    workflowId,
+    args: [
+      {
+        selector,
+        wait: { mode, pollInterval: scaled(1000), maxPollInterval: scaled(30_000), heartbeatTimeout: '30s' },
+      },
+    ],
+  });
+}
