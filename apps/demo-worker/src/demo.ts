@@ -46,7 +46,9 @@ interface BuildReport {
 const cleanups: Array<() => Promise<unknown>> = [];
 async function cleanup(): Promise<void> {
   while (cleanups.length > 0) {
-    await cleanups.pop()?.().catch((error: unknown) => say(`  (cleanup: ${(error as Error).message})`));
+    await cleanups
+      .pop()?.()
+      .catch((error: unknown) => say(`  (cleanup: ${(error as Error).message})`));
   }
 }
 // A closed pipe on stdout (e.g. `npm run demo | head`) must not leave the servers running.
@@ -93,14 +95,20 @@ async function main(): Promise<void> {
     cube = { apiUrl: sample.url, apiSecret: sample.apiSecret };
     cubeMode = sample.mode;
     databasePath = sample.databasePath;
-    say(`    Cube ${sample.url} (${sample.mode === 'jobs-only' ? 'jobs-only compatibility mode: @cubejs-backend/native is not installed' : 'native'}), DuckDB ${sample.databasePath}`);
+    say(
+      `    Cube ${sample.url} (${sample.mode === 'jobs-only' ? 'jobs-only compatibility mode: @cubejs-backend/native is not installed' : 'native'}), DuckDB ${sample.databasePath}`,
+    );
   } else {
     cube = config.cube;
     say(`▸ Using Cube at ${cube.apiUrl}`);
   }
 
   say(`▸ Starting a worker on task queue "${config.taskQueue}"`);
-  const { worker, connection: workerConnection } = await createDemoWorker({ ...temporal, taskQueue: config.taskQueue, cube });
+  const { worker, connection: workerConnection } = await createDemoWorker({
+    ...temporal,
+    taskQueue: config.taskQueue,
+    cube,
+  });
   const running = worker.run();
   cleanups.push(async () => {
     // On Ctrl-C the SDK begins the shutdown itself.
@@ -124,14 +132,27 @@ async function main(): Promise<void> {
       workflowIdConflictPolicy: 'USE_EXISTING',
       args: [input],
     });
-    say(`    workflow ${workflowId}${uiUrl ? `\n    ${uiUrl}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(workflowId)}` : ''}`);
+    say(
+      `    workflow ${workflowId}${uiUrl ? `\n    ${uiUrl}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(workflowId)}` : ''}`,
+    );
     try {
       const result = await followBuild(handle, handle.result());
       const jobs = result.jobs.map((job) => ({ table: job.table, state: job.state, attempt: job.attempt }));
-      say(`    ✓ succeeded: ${result.counts.done} job(s) done in ${(result.durationMs / 1000).toFixed(1)} s (${result.triggers} post, ${result.polls} status polls)`);
-      return { title, workflowId, outcome: 'succeeded', durationMs: result.durationMs, jobs, triggers: result.triggers, polls: result.polls };
+      say(
+        `    ✓ succeeded: ${result.counts.done} job(s) done in ${(result.durationMs / 1000).toFixed(1)} s (${result.triggers} post, ${result.polls} status polls)`,
+      );
+      return {
+        title,
+        workflowId,
+        outcome: 'succeeded',
+        durationMs: result.durationMs,
+        jobs,
+        triggers: result.triggers,
+        polls: result.polls,
+      };
     } catch (error) {
-      const failure = error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+      const failure =
+        error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure ? error.cause : undefined;
       if (!failure) throw error;
       const details = failure.details?.[0] as { failedJobs?: Array<{ table?: string; status: string }> } | undefined;
       const failedTables = (details?.failedJobs ?? []).map((job) => job.table ?? '(unknown)');
@@ -152,10 +173,13 @@ async function main(): Promise<void> {
 
   const fast = { pollInterval: '200ms', maxPollInterval: '2s' } as const;
   const builds = [
-    await runBuild('Build the sample pre-aggregations (orders.by_month in 6 monthly partitions, orders.by_status, customers.by_region)', {
-      selector: { ...context, preAggregations: ['orders.by_month', 'orders.by_status', 'customers.by_region'] },
-      wait: fast,
-    }),
+    await runBuild(
+      'Build the sample pre-aggregations (orders.by_month in 6 monthly partitions, orders.by_status, customers.by_region)',
+      {
+        selector: { ...context, preAggregations: ['orders.by_month', 'orders.by_status', 'customers.by_region'] },
+        wait: fast,
+      },
+    ),
     // Cube names tables after their build time in whole seconds: a second build of a partition in the
     // same second would collide with the first, so let the clock move on.
     await new Promise((resolve) => setTimeout(resolve, 1100)).then(() =>
@@ -164,10 +188,13 @@ async function main(): Promise<void> {
         wait: fast,
       }),
     ),
-    await runBuild('A pre-aggregation that cannot build (broken.broken_rollup reads a missing table): a typed failure naming each partition', {
-      selector: { ...context, preAggregations: ['broken.broken_rollup'] },
-      wait: fast,
-    }),
+    await runBuild(
+      'A pre-aggregation that cannot build (broken.broken_rollup reads a missing table): a typed failure naming each partition',
+      {
+        selector: { ...context, preAggregations: ['broken.broken_rollup'] },
+        wait: fast,
+      },
+    ),
   ];
 
   say();
@@ -175,34 +202,46 @@ async function main(): Promise<void> {
   let proof: SqlProof | undefined;
   try {
     proof = await sqlProof(cube);
-    say(proof.preAggregationId
-      ? `    ✓ orders by status for February 2024 is served from pre-aggregation ${proof.preAggregationId} (table ${proof.tableName})`
-      : '    ✗ Cube did not use a pre-aggregation for the query');
+    say(
+      proof.preAggregationId
+        ? `    ✓ orders by status for February 2024 is served from pre-aggregation ${proof.preAggregationId} (table ${proof.tableName})`
+        : '    ✗ Cube did not use a pre-aggregation for the query',
+    );
   } catch (error) {
     say(`    ✗ ${(error as Error).message}`);
   }
 
-  const built = builds.filter((b) => b.outcome === 'succeeded').flatMap((b) => b.jobs.filter((j) => j.state === 'done').map((j) => j.table as string));
+  const built = builds
+    .filter((b) => b.outcome === 'succeeded')
+    .flatMap((b) => b.jobs.filter((j) => j.state === 'done').map((j) => j.table as string));
   say();
   say('Summary');
   for (const build of builds) {
-    say(`  ${build.outcome === 'succeeded' ? '✓' : '✗'} ${build.title.split(':')[0]}: ${build.outcome}, ${build.jobs.length} job(s), ${(build.durationMs / 1000).toFixed(1)} s`);
+    say(
+      `  ${build.outcome === 'succeeded' ? '✓' : '✗'} ${build.title.split(':')[0]}: ${build.outcome}, ${build.jobs.length} job(s), ${(build.durationMs / 1000).toFixed(1)} s`,
+    );
   }
   say(`  Tables built (${built.length}):`);
   for (const table of built) say(`    ${table}`);
   if (uiUrl) say(`  Temporal Web UI: ${uiUrl}/namespaces/${temporal.namespace}/workflows`);
 
   if (flags['summary-file']) {
-    writeFileSync(flags['summary-file'], `${JSON.stringify({ builds, proof, uiUrl, cubeMode, databasePath, tablesBuilt: built }, null, 2)}\n`);
+    writeFileSync(
+      flags['summary-file'],
+      `${JSON.stringify({ builds, proof, uiUrl, cubeMode, databasePath, tablesBuilt: built }, null, 2)}\n`,
+    );
   }
 
-  const expected = builds[0]?.outcome === 'succeeded' && builds[1]?.outcome === 'succeeded' && builds[2]?.outcome === 'failed';
+  const expected =
+    builds[0]?.outcome === 'succeeded' && builds[1]?.outcome === 'succeeded' && builds[2]?.outcome === 'failed';
   if (!expected) throw new Error('The demo did not go as expected: see the builds above');
 
   if (flags['keep-running']) {
     say();
     say('Everything keeps running (--keep-running). In another terminal:');
-    say(`  TEMPORAL_ADDRESS=${temporal.connection.address ?? 'localhost:7233'} npm run trigger -- --pre-aggregation orders.by_month --date-range 2024-01-01,2024-01-31 --wait`);
+    say(
+      `  TEMPORAL_ADDRESS=${temporal.connection.address ?? 'localhost:7233'} npm run trigger -- --pre-aggregation orders.by_month --date-range 2024-01-01,2024-01-31 --wait`,
+    );
     say('Ctrl-C stops everything.');
     await new Promise(() => undefined);
   }

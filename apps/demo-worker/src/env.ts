@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CUBE_JOBS_TASK_QUEUE } from '@cube-jobs/temporal-workflows';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
@@ -17,28 +18,58 @@ const optionalText = z
 
 const EnvSchema = z
   .object({
-    TEMPORAL_ADDRESS: optionalText.pipe(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233').optional()),
+    TEMPORAL_ADDRESS: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
+        .optional(),
+    ),
     TEMPORAL_NAMESPACE: optionalText,
-    TEMPORAL_TASK_QUEUE: optionalText.pipe(z.string().regex(/^[\w.:-]{1,200}$/, 'must be a task queue name (letters, digits, . _ : -)').optional()),
+    TEMPORAL_TASK_QUEUE: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[\w.:-]{1,200}$/, 'must be a task queue name (letters, digits, . _ : -)')
+        .optional(),
+    ),
     TEMPORAL_API_KEY: optionalText,
     TEMPORAL_TLS_CLIENT_CERT_PATH: optionalText,
     TEMPORAL_TLS_CLIENT_KEY_PATH: optionalText,
-    CUBE_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:4000/cubejs-api' }).optional()),
+    CUBE_API_URL: optionalText.pipe(
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:4000/cubejs-api' })
+        .optional(),
+    ),
     CUBE_API_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     CUBE_API_TOKEN: optionalText,
   })
   .superRefine((env, ctx) => {
     if (env.CUBE_API_URL && !env.CUBE_API_SECRET && !env.CUBE_API_TOKEN) {
-      ctx.addIssue({ code: 'custom', path: ['CUBE_API_SECRET'], message: 'set CUBE_API_SECRET or CUBE_API_TOKEN together with CUBE_API_URL' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CUBE_API_SECRET'],
+        message: 'set CUBE_API_SECRET or CUBE_API_TOKEN together with CUBE_API_URL',
+      });
     }
     if (env.CUBE_API_SECRET && env.CUBE_API_TOKEN) {
-      ctx.addIssue({ code: 'custom', path: ['CUBE_API_TOKEN'], message: 'set CUBE_API_SECRET or CUBE_API_TOKEN, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CUBE_API_TOKEN'],
+        message: 'set CUBE_API_SECRET or CUBE_API_TOKEN, not both',
+      });
     }
     if (!env.CUBE_API_URL && (env.CUBE_API_SECRET || env.CUBE_API_TOKEN)) {
-      ctx.addIssue({ code: 'custom', path: ['CUBE_API_URL'], message: 'is required when CUBE_API_SECRET or CUBE_API_TOKEN is set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CUBE_API_URL'],
+        message: 'is required when CUBE_API_SECRET or CUBE_API_TOKEN is set',
+      });
     }
     if (Boolean(env.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
-      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], message: 'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_TLS_CLIENT_KEY_PATH'],
+        message: 'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together',
+      });
     }
   });
 
@@ -69,7 +100,9 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
   let temporal: DemoConfig['temporal'];
   if (e.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE) {
     try {
-      const vars = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      const vars = Object.fromEntries(
+        Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      );
       const loaded = loadClientConnectConfig({ overrideEnvVars: vars });
       temporal = { connection: loaded.connectionOptions, namespace: loaded.namespace ?? 'default' };
     } catch (error) {
@@ -78,9 +111,13 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
   }
   return {
     temporal,
-    taskQueue: e.TEMPORAL_TASK_QUEUE ?? 'cube-jobs',
+    taskQueue: e.TEMPORAL_TASK_QUEUE ?? CUBE_JOBS_TASK_QUEUE,
     cube: e.CUBE_API_URL
-      ? { apiUrl: e.CUBE_API_URL, ...(e.CUBE_API_SECRET ? { apiSecret: e.CUBE_API_SECRET } : {}), ...(e.CUBE_API_TOKEN ? { token: e.CUBE_API_TOKEN } : {}) }
+      ? {
+          apiUrl: e.CUBE_API_URL,
+          ...(e.CUBE_API_SECRET ? { apiSecret: e.CUBE_API_SECRET } : {}),
+          ...(e.CUBE_API_TOKEN ? { token: e.CUBE_API_TOKEN } : {}),
+        }
       : undefined,
   };
 }

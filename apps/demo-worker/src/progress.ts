@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { describeBuildProgress, type BuildPreAggregationsResult, type LiveBuildProgress } from '@cube-jobs/temporal-workflows';
+import {
+  describeBuildProgress,
+  type BuildPreAggregationsResult,
+  type LiveBuildProgress,
+} from '@cube-jobs/temporal-workflows';
 import type { WorkflowHandle } from '@temporalio/client';
 
 /** A readable name for a table: without schema and version suffixes (display only). */
@@ -44,7 +48,9 @@ export async function followBuild<T extends BuildPreAggregationsResult>(
         .filter(([, n]) => n > 0)
         .map(([state, n]) => `${state} ${n}`)
         .join(', ');
-      out.write(`\r    ${bar(finished, progress.jobs.length)} ${finished}/${progress.jobs.length}  ${states}  (${(progress.elapsedMs / 1000).toFixed(1)} s)\x1b[K`);
+      out.write(
+        `\r    ${bar(finished, progress.jobs.length)} ${finished}/${progress.jobs.length}  ${states}  (${(progress.elapsedMs / 1000).toFixed(1)} s)\x1b[K`,
+      );
     }
   };
   while (!settled) {

@@ -26,10 +26,15 @@ export const PROOF_QUERY = {
 
 /** Calls `/v1/sql` for {@link PROOF_QUERY}. */
 export async function sqlProof(cube: CubeAccess): Promise<SqlProof> {
-  const token = cube.apiSecret ? await createJwtTokenProvider({ apiSecret: cube.apiSecret, tokenTtlMs: 60_000 })() : (cube.token as string);
+  const token = cube.apiSecret
+    ? await createJwtTokenProvider({ apiSecret: cube.apiSecret, tokenTtlMs: 60_000 })()
+    : (cube.token as string);
   const url = `${cube.apiUrl.replace(/\/+$/, '')}/v1/sql?query=${encodeURIComponent(JSON.stringify(PROOF_QUERY))}`;
   const response = await fetch(url, { headers: { authorization: token } });
-  const body = (await response.json()) as { error?: string; sql?: { sql?: [string, unknown[]]; preAggregations?: Array<{ preAggregationId?: string; tableName?: string }> } };
+  const body = (await response.json()) as {
+    error?: string;
+    sql?: { sql?: [string, unknown[]]; preAggregations?: Array<{ preAggregationId?: string; tableName?: string }> };
+  };
   if (!response.ok) throw new Error(`Cube answered ${response.status} to /v1/sql: ${body.error ?? 'no message'}`);
   const used = body.sql?.preAggregations?.[0];
   return { preAggregationId: used?.preAggregationId, tableName: used?.tableName, sql: body.sql?.sql?.[0] };

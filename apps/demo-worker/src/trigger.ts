@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CubeJobsSelectorError, parseSelector } from '@cube-jobs/core';
-import { buildPreAggregations, buildWorkflowId } from '@cube-jobs/temporal-workflows';
+import { buildPreAggregations, buildWorkflowId, CUBE_JOBS_TASK_QUEUE } from '@cube-jobs/temporal-workflows';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { followBuild, shortTableName } from './progress.js';
@@ -41,7 +41,7 @@ try {
   const client = new Client({ connection, namespace: config.namespace ?? 'default' });
   const workflowId = buildWorkflowId(selector, { deployment: 'demo' });
   const handle = await client.workflow.start(buildPreAggregations, {
-    taskQueue: process.env.TEMPORAL_TASK_QUEUE || 'cube-jobs',
+    taskQueue: process.env.TEMPORAL_TASK_QUEUE || CUBE_JOBS_TASK_QUEUE,
     workflowId,
     workflowIdConflictPolicy: 'USE_EXISTING',
     args: [{ selector, wait: { pollInterval: '200ms', maxPollInterval: '5s' } }],

@@ -15,8 +15,14 @@ try {
       ...(config.cube ? [] : ['CUBE_API_URL: is required to run the worker alone (or use `npm run demo`)']),
     ]);
   }
-  const { worker, connection } = await createDemoWorker({ ...config.temporal, taskQueue: config.taskQueue, cube: config.cube });
-  console.log(`Worker polling task queue "${config.taskQueue}" on ${config.temporal.connection.address ?? 'localhost:7233'}; Ctrl-C stops it.`);
+  const { worker, connection } = await createDemoWorker({
+    ...config.temporal,
+    taskQueue: config.taskQueue,
+    cube: config.cube,
+  });
+  console.log(
+    `Worker polling task queue "${config.taskQueue}" on ${config.temporal.connection.address ?? 'localhost:7233'}; Ctrl-C stops it.`,
+  );
   try {
     await worker.run(); // the SDK shuts the worker down on SIGINT/SIGTERM
   } finally {

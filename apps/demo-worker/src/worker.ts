@@ -19,7 +19,7 @@ export interface CubeAccess {
 export function createWorkerCubeClient(cube: CubeAccess): CubeJobsClient {
   return createCubeJobsClient({
     apiUrl: cube.apiUrl,
-    ...(cube.apiSecret ? { apiSecret: cube.apiSecret, tokenTtlMs: 15 * 60_000 } : { token: cube.token as string }),
+    ...(cube.apiSecret ? { apiSecret: cube.apiSecret, tokenTtlMs: 15 * 60_000 } : { token: cube.token }),
     maxRetries: 0,
     timeoutMs: 30_000,
   });

@@ -17,7 +17,10 @@ describe('readDemoConfig', () => {
     expect(config.temporal?.connection.address).toBe('temporal.internal:7233');
     expect(config.temporal?.namespace).toBe('analytics');
     expect(config.taskQueue).toBe('cube-builds');
-    expect(config.cube).toEqual({ apiUrl: 'https://cube.example.com/cubejs-api', apiSecret: 'a-long-enough-secret-value' });
+    expect(config.cube).toEqual({
+      apiUrl: 'https://cube.example.com/cubejs-api',
+      apiSecret: 'a-long-enough-secret-value',
+    });
   });
 
   test.each([
@@ -26,7 +29,10 @@ describe('readDemoConfig', () => {
     [{ CUBE_API_URL: 'cube:4000' }, 'CUBE_API_URL'],
     [{ CUBE_API_URL: 'http://localhost:4000/cubejs-api' }, 'CUBE_API_SECRET'],
     [{ CUBE_API_URL: 'http://localhost:4000', CUBE_API_SECRET: 'short' }, 'CUBE_API_SECRET'],
-    [{ CUBE_API_URL: 'http://localhost:4000', CUBE_API_SECRET: 'a-long-enough-secret-value', CUBE_API_TOKEN: 'tok' }, 'CUBE_API_TOKEN'],
+    [
+      { CUBE_API_URL: 'http://localhost:4000', CUBE_API_SECRET: 'a-long-enough-secret-value', CUBE_API_TOKEN: 'tok' },
+      'CUBE_API_TOKEN',
+    ],
     [{ CUBE_API_SECRET: 'a-long-enough-secret-value' }, 'CUBE_API_URL'],
     [{ TEMPORAL_TLS_CLIENT_CERT_PATH: '/x.pem' }, 'TEMPORAL_TLS_CLIENT_KEY_PATH'],
   ])('%o is rejected naming %s, without echoing values', (env, variable) => {

@@ -28,12 +28,15 @@ export function nativeModuleLoads(): boolean {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin base must take `...args: any[]` (TS2545)
 type Constructor<T = object> = new (...args: any[]) => T;
 
 /** Returns a subclass of Cube's server core that builds the jobs-only gateway and compiler. */
 export function jobsOnlyServerCore<T extends Constructor>(ServerCore: T): T {
   const { ApiGateway } = require('@cubejs-backend/api-gateway') as { ApiGateway: Constructor };
-  const { CompilerApi } = require('@cubejs-backend/server-core/dist/src/core/CompilerApi') as { CompilerApi: Constructor };
+  const { CompilerApi } = require('@cubejs-backend/server-core/dist/src/core/CompilerApi') as {
+    CompilerApi: Constructor;
+  };
 
   class JobsOnlyApiGateway extends ApiGateway {
     createSQLServerInstance() {
@@ -61,7 +64,11 @@ export function jobsOnlyServerCore<T extends Constructor>(ServerCore: T): T {
 
     createCompilerApi(repository: unknown, options: Record<string, unknown> = {}) {
       const self = this as unknown as { options: { dbType?: unknown }; createCompilerApiOptions(o: unknown): unknown };
-      return new JobsOnlyCompilerApi(repository, options.dbType ?? self.options.dbType, self.createCompilerApiOptions(options));
+      return new JobsOnlyCompilerApi(
+        repository,
+        options.dbType ?? self.options.dbType,
+        self.createCompilerApiOptions(options),
+      );
     }
   }
   return JobsOnlyServerCore;

@@ -12,7 +12,12 @@ const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 
 const EnvSchema = z.object({
   SAMPLE_CUBE_HOST: z.string().default('127.0.0.1'),
-  SAMPLE_CUBE_PORT: z.coerce.number().int().min(0, 'must be 0 (any free port) or a port number').max(65535).default(4000),
+  SAMPLE_CUBE_PORT: z.coerce
+    .number()
+    .int()
+    .min(0, 'must be 0 (any free port) or a port number')
+    .max(65535)
+    .default(4000),
   SAMPLE_CUBE_DATA_DIR: z.string().min(1).default(`${appDir}.data`),
   SAMPLE_CUBE_WITH_BROKEN: flag.default(false),
   CUBEJS_API_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -10,7 +10,9 @@ import { startSampleCube } from './server.js';
 
 const config = readConfig();
 const cube = await startSampleCube(config, (message, params) => {
-  process.stderr.write(`[cube] ${message}${params && Object.keys(params).length > 0 ? ` ${JSON.stringify(params)}` : ''}\n`);
+  process.stderr.write(
+    `[cube] ${message}${params && Object.keys(params).length > 0 ? ` ${JSON.stringify(params)}` : ''}\n`,
+  );
 });
 process.stdout.write(`READY ${cube.url} ${cube.mode}\n`);
 

@@ -57,7 +57,9 @@ export async function startSampleCube(
   const native = nativeModuleLoads();
   if (!native) {
     process.env.CUBEJS_TESSERACT_SQL_PLANNER = 'false';
-    log('@cubejs-backend/native is not available: running Cube in jobs-only compatibility mode (SQL API off, Jinja models unsupported, legacy SQL planner, /v1/load unavailable)');
+    log(
+      '@cubejs-backend/native is not available: running Cube in jobs-only compatibility mode (SQL API off, Jinja models unsupported, legacy SQL planner, /v1/load unavailable)',
+    );
   }
 
   // The database is configured through Cube's own variables; PostgreSQL users set CUBEJS_DB_* themselves.
@@ -92,8 +94,10 @@ export async function startSampleCube(
       ],
     }),
     // A JWT may narrow its scopes with a `scopes` claim; otherwise these are granted.
-    contextToApiScopes: async (securityContext?: { scopes?: unknown }) =>
-      Array.isArray(securityContext?.scopes) ? securityContext.scopes : ['meta', 'data', 'sql', 'jobs'],
+    contextToApiScopes: (securityContext?: { scopes?: unknown }) =>
+      Promise.resolve(
+        Array.isArray(securityContext?.scopes) ? securityContext.scopes : ['meta', 'data', 'sql', 'jobs'],
+      ),
     logger: (message: string, params: Record<string, unknown>) => log(message, params),
   });
 

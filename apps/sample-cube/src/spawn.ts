@@ -68,7 +68,10 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
   // And if this process exits first (an uncaught error, a broken pipe), take Cube down with it.
   const supervised = superviseChild(child);
   let stderrTail = '';
-  const { stdout: childStdout, stderr: childStderr } = child as typeof child & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
+  const { stdout: childStdout, stderr: childStderr } = child as typeof child & {
+    stdout: NodeJS.ReadableStream;
+    stderr: NodeJS.ReadableStream;
+  };
   childStderr.setEncoding('utf8');
   childStderr.on('data', (chunk: string) => {
     stderrTail = (stderrTail + chunk).slice(-4000);

@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { conformanceScenarios, sampleModel, startFakeCube, type ConformanceTarget, type FakeCube } from '@cube-jobs/testing';
+import {
+  conformanceScenarios,
+  sampleModel,
+  startFakeCube,
+  type ConformanceTarget,
+  type FakeCube,
+} from '@cube-jobs/testing';
 import { sampleModelFacts, spawnSampleCube, type SpawnedSampleCube } from '../src/index.js';
 
 let real: SpawnedSampleCube;
@@ -17,12 +23,19 @@ const targets: Record<'real' | 'fake', ConformanceTarget> = {} as never;
 
 function sign(secret: string) {
   return (claims: Record<string, unknown> = {}) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
 }
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sample-cube-'));
-  [real, fake] = await Promise.all([spawnSampleCube({ dataDir, withBroken: true }), startFakeCube({ model: sampleModel(), buildDurationMs: 30 })]);
+  [real, fake] = await Promise.all([
+    spawnSampleCube({ dataDir, withBroken: true }),
+    startFakeCube({ model: sampleModel(), buildDurationMs: 30 }),
+  ]);
   targets.real = { url: real.url, signToken: sign(real.apiSecret), model: sampleModelFacts };
   targets.fake = { url: fake.url, signToken: sign(fake.apiSecret), model: sampleModelFacts };
 });
