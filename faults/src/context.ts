@@ -6,13 +6,20 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCubeJobsClient, type CubeJobsClientOptions } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
 import { buildPreAggregations, workflowsPath, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
-import { startDevServer, startFakeCube, type DevServer, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
+import {
+  spawnWorkerProcess,
+  startDevServer,
+  startFakeCube,
+  type DevServer,
+  type FakeCube,
+  type FakeCubeOptions,
+} from '@cube-jobs/testing';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 
@@ -180,20 +187,15 @@ export class FaultSuite {
 
   /** A worker in a child process (so it can be SIGKILLed), ready to take tasks. */
   spawnWorker(cube: FakeCube, taskQueue: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./worker-process.js', import.meta.url))], {
+    return spawnWorkerProcess({
+      script: fileURLToPath(new URL('./worker-process.js', import.meta.url)),
       env: {
-        ...process.env,
         TEMPORAL_ADDRESS: this.server.address,
         TEMPORAL_API_KEY,
         TASK_QUEUE: taskQueue,
         CUBE_API_URL: cube.url,
         CUBE_API_SECRET: cube.apiSecret,
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    return new Promise((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('worker-ready') && resolve(child));
-      child.once('exit', (code, signal) => reject(new Error(`worker exited early (${code ?? signal})`)));
     });
   }
 

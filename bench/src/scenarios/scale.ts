@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnWorkerProcess } from '@cube-jobs/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { cpuSeconds, historyBytes, historyOf, procMemoryBytes } from '../measure.js';
@@ -34,26 +34,18 @@ export async function concurrentBuilds(
   const bundlePath = join(mkdtempSync(join(tmpdir(), 'cube-jobs-bench-')), 'workflows.js');
   writeFileSync(bundlePath, bundle.code);
   // A worker sized for the job: a bounded V8 heap makes the garbage of a thousand pollers get collected early.
-  const child = spawn(
-    process.execPath,
-    ['--max-old-space-size=192', fileURLToPath(new URL('../worker-process.js', import.meta.url))],
-    {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: env.address,
-        TASK_QUEUE: taskQueue,
-        CUBE_API_URL: cube.url,
-        CUBE_API_SECRET: cube.apiSecret,
-        MAX_ACTIVITIES: String(CONCURRENT_BUILDS),
-        MAX_CACHED_WORKFLOWS: '100',
-        WORKFLOW_BUNDLE: bundlePath,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const child = await spawnWorkerProcess({
+    script: fileURLToPath(new URL('../worker-process.js', import.meta.url)),
+    nodeArgs: ['--max-old-space-size=192'],
+    env: {
+      TEMPORAL_ADDRESS: env.address,
+      TASK_QUEUE: taskQueue,
+      CUBE_API_URL: cube.url,
+      CUBE_API_SECRET: cube.apiSecret,
+      MAX_ACTIVITIES: String(CONCURRENT_BUILDS),
+      MAX_CACHED_WORKFLOWS: '100',
+      WORKFLOW_BUNDLE: bundlePath,
     },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('worker-ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
   });
   const pid = child.pid as number;
   const cpuBefore = cpuSeconds(pid);

@@ -8,7 +8,8 @@ import { readDemoConfig } from '@cube-jobs/demo-worker/env';
 import { buildPreAggregations, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { type CaseResult, describeError, fastWait, type FaultSuite, say, selector } from '../context.js';
+import type { CaseResult, FaultSuite } from '../context.js';
+import { describeError, fastWait, say, selector } from '../context.js';
 
 /** 7. Bad input: typed errors naming the field, no request for locally invalid input, the worker survives. */
 export async function badInput(suite: FaultSuite): Promise<CaseResult> {

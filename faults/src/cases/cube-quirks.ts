@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { type CaseResult, fastWait, type FaultSuite, postsPerBuild, selector, selectorFor, sleep } from '../context.js';
+import type { CaseResult, FaultSuite } from '../context.js';
+import { fastWait, postsPerBuild, selector, selectorFor, sleep } from '../context.js';
 
 /** 5. Cube's quirks seen live: the first post's schema-creation race, and same-second rebuilds. */
 export async function cubeQuirks(suite: FaultSuite): Promise<CaseResult> {

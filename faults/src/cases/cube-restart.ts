@@ -5,16 +5,8 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  type CaseResult,
-  describeError,
-  duplicatePostsOf,
-  fastWait,
-  type FaultSuite,
-  postsPerBuild,
-  selectorFor,
-  sleep,
-} from '../context.js';
+import type { CaseResult, FaultSuite } from '../context.js';
+import { describeError, duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep } from '../context.js';
 
 /** 2. Cube restarts mid-build (memory driver: every job lost). */
 export async function cubeRestart(suite: FaultSuite): Promise<CaseResult[]> {

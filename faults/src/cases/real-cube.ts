@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSampleCube } from '@cube-jobs/sample-cube';
 import type { BuildPreAggregationsResult } from '@cube-jobs/temporal-workflows';
-import { type CaseResult, fastWait, type FaultSuite, selector, sleep } from '../context.js';
+import type { CaseResult, FaultSuite } from '../context.js';
+import { fastWait, selector, sleep } from '../context.js';
 
 /**
  * 5b. The same quirks on the real sample Cube (Cube 1.7.43, DuckDB): a fresh database (no

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type FaultSuite } from '../context.js';
+import type { FaultSuite } from '../context.js';
 
 /** 8. The API secrets, every JWT the fakes saw and the Temporal API key appear nowhere. */
 export async function secretScan(suite: FaultSuite): Promise<{ leaks: number; scanned: string }> {

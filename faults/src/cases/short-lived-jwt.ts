@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { type CaseResult, fastWait, type FaultSuite, selector } from '../context.js';
+import type { CaseResult, FaultSuite } from '../context.js';
+import { fastWait, selector } from '../context.js';
 
 /** 6. JWTs that expire long before the build ends are minted again. */
 export async function shortLivedJwt(suite: FaultSuite): Promise<CaseResult> {

@@ -3,15 +3,8 @@
  *
  * @module
  */
-import {
-  type CaseResult,
-  duplicatePostsOf,
-  fastWait,
-  type FaultSuite,
-  postsPerBuild,
-  selectorFor,
-  sleep,
-} from '../context.js';
+import type { CaseResult, FaultSuite } from '../context.js';
+import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep } from '../context.js';
 
 /** 4. The Temporal server restarts (same database file) mid-build. */
 export async function temporalRestart(suite: FaultSuite): Promise<CaseResult> {

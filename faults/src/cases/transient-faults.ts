@@ -3,14 +3,8 @@
  *
  * @module
  */
-import {
-  type CaseResult,
-  duplicatePostsOf,
-  fastWait,
-  type FaultSuite,
-  postsPerBuild,
-  selectorFor,
-} from '../context.js';
+import type { CaseResult, FaultSuite } from '../context.js';
+import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor } from '../context.js';
 
 /** 3. 30 % of requests meet a transient fault. */
 export async function transientFaults(suite: FaultSuite): Promise<CaseResult> {

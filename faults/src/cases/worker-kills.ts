@@ -3,15 +3,8 @@
  *
  * @module
  */
-import {
-  type CaseResult,
-  duplicatePostsOf,
-  fastWait,
-  type FaultSuite,
-  postsPerBuild,
-  selectorFor,
-  sleep,
-} from '../context.js';
+import type { CaseResult, FaultSuite } from '../context.js';
+import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep } from '../context.js';
 
 /** 1. SIGKILL the worker at 20 random moments while builds wait. */
 export async function workerKills(suite: FaultSuite): Promise<CaseResult> {

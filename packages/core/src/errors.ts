@@ -142,26 +142,17 @@ export class CubeJobsApiError extends CubeJobsError {
 
 /** Thrown when Cube answers 400: a malformed request or a selector that matches nothing. Cube's text is kept. */
 export class CubeJobsBadRequestError extends CubeJobsApiError {
-  constructor(...args: ConstructorParameters<typeof CubeJobsApiError>) {
-    super(...args);
-    this.name = ERROR_NAMES.badRequest;
-  }
+  override name: string = ERROR_NAMES.badRequest;
 }
 
 /** Thrown when Cube rejects the credentials (401/403: header missing, invalid or expired token). */
 export class CubeJobsAuthError extends CubeJobsApiError {
-  constructor(...args: ConstructorParameters<typeof CubeJobsApiError>) {
-    super(...args);
-    this.name = ERROR_NAMES.auth;
-  }
+  override name: string = ERROR_NAMES.auth;
 }
 
 /** Thrown when the token is valid but lacks the `jobs` API scope (`API scope is missing: jobs`). */
 export class CubeJobsMissingScopeError extends CubeJobsAuthError {
-  constructor(...args: ConstructorParameters<typeof CubeJobsApiError>) {
-    super(...args);
-    this.name = ERROR_NAMES.missingScope;
-  }
+  override name: string = ERROR_NAMES.missingScope;
 }
 
 /** Thrown when Cube (or a proxy in front of it) answers 429. */

@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { decodeJwt } from 'jose';
 import {
+  createCubeJobsClient,
   CubeJobsAbortError,
   CubeJobsAuthError,
   CubeJobsBadRequestError,
@@ -12,22 +13,8 @@ import {
   CubeJobsRateLimitError,
   CubeJobsServerError,
   CubeJobsTimeoutError,
-  createCubeJobsClient,
-  type CubeJobsClientOptions,
 } from '../src/index.js';
-import { hang, json, scriptedFetch, selector } from './helpers.js';
-
-const fast = { retryBaseDelayMs: 1, retryMaxDelayMs: 5 } as const;
-
-function client(fetch: ReturnType<typeof scriptedFetch>, extra: Partial<CubeJobsClientOptions> = {}) {
-  return createCubeJobsClient({
-    apiUrl: 'http://cube.test/cubejs-api',
-    token: 'static-token-value',
-    fetch,
-    ...fast,
-    ...extra,
-  });
-}
+import { client, hang, json, scriptedFetch, selector } from './helpers.js';
 
 describe('triggerBuild', () => {
   test('posts the selector and returns the tokens', async () => {

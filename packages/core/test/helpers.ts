@@ -1,4 +1,4 @@
-import type { FetchLike } from '../src/index.js';
+import { createCubeJobsClient, type CubeJobsClientOptions, type FetchLike } from '../src/index.js';
 
 /** One recorded call of the scripted fetch. */
 export interface RecordedCall {
@@ -39,3 +39,17 @@ export const hang: Step = (_call, signal) =>
 
 /** A minimal valid selector. */
 export const selector = { contexts: [{ securityContext: {} }], timezones: ['UTC'] };
+
+/** Backoff of a few milliseconds, so retries do not slow the tests down. */
+export const fast = { retryBaseDelayMs: 1, retryMaxDelayMs: 5 } as const;
+
+/** A client of a fake deployment over a scripted fetch, with fast retries. */
+export function client(fetch: ReturnType<typeof scriptedFetch>, extra: Partial<CubeJobsClientOptions> = {}) {
+  return createCubeJobsClient({
+    apiUrl: 'http://cube.test/cubejs-api',
+    token: 'static-token-value',
+    fetch,
+    ...fast,
+    ...extra,
+  });
+}

@@ -1,29 +1,14 @@
 import { describe, expect, test } from 'vitest';
+import * as core from '../src/index.js';
 import {
   canonicalJson,
   createCubeJobsClient,
-  CubeJobsAbortError,
-  CubeJobsApiError,
-  CubeJobsAuthError,
-  CubeJobsBadRequestError,
-  CubeJobsConfigError,
-  CubeJobsConnectionError,
-  CubeJobsContinueWaitError,
-  CubeJobsError,
-  CubeJobsMissingScopeError,
-  CubeJobsProtocolError,
-  CubeJobsRateLimitError,
-  CubeJobsSelectorError,
-  CubeJobsServerError,
-  CubeJobsTimeoutError,
-  CubeJobsValidationError,
   DEFAULT_FAIL_FAST,
   ERROR_NAMES,
   failureMessageOf,
   formatJobList,
   JOB_LIST_LIMIT,
   PreAggregationBuildFailedError,
-  PreAggregationWaitTimeoutError,
 } from '../src/index.js';
 import { json, scriptedFetch } from './helpers.js';
 
@@ -74,24 +59,24 @@ describe('ERROR_NAMES', () => {
   test('is the name of every error class', () => {
     const request = { action: 'get' as const, url: 'http://cube', requestId: 'r', attempt: 1 };
     const details = { status: 400, cubeMessage: undefined, body: {}, request };
-    const errors: CubeJobsError[] = [
-      new CubeJobsError('x', { retryable: false }),
-      new CubeJobsValidationError('x', []),
-      new CubeJobsConfigError([]),
-      new CubeJobsSelectorError([]),
-      new CubeJobsApiError('x', details, false),
-      new CubeJobsBadRequestError('x', details, false),
-      new CubeJobsAuthError('x', details, false),
-      new CubeJobsMissingScopeError('x', details, false),
-      new CubeJobsRateLimitError('x', { ...details, retryAfterMs: undefined }),
-      new CubeJobsServerError('x', details),
-      new CubeJobsConnectionError('x'),
-      new CubeJobsTimeoutError('x'),
-      new CubeJobsAbortError(),
-      new CubeJobsContinueWaitError('x'),
-      new CubeJobsProtocolError('x', {}),
-      new PreAggregationBuildFailedError([]),
-      new PreAggregationWaitTimeoutError(1, []),
+    const errors: core.CubeJobsError[] = [
+      new core.CubeJobsError('x', { retryable: false }),
+      new core.CubeJobsValidationError('x', []),
+      new core.CubeJobsConfigError([]),
+      new core.CubeJobsSelectorError([]),
+      new core.CubeJobsApiError('x', details, false),
+      new core.CubeJobsBadRequestError('x', details, false),
+      new core.CubeJobsAuthError('x', details, false),
+      new core.CubeJobsMissingScopeError('x', details, false),
+      new core.CubeJobsRateLimitError('x', { ...details, retryAfterMs: undefined }),
+      new core.CubeJobsServerError('x', details),
+      new core.CubeJobsConnectionError('x'),
+      new core.CubeJobsTimeoutError('x'),
+      new core.CubeJobsAbortError(),
+      new core.CubeJobsContinueWaitError('x'),
+      new core.CubeJobsProtocolError('x', {}),
+      new core.PreAggregationBuildFailedError([]),
+      new core.PreAggregationWaitTimeoutError(1, []),
     ];
     expect(errors.map((error) => error.name)).toEqual(Object.values(ERROR_NAMES));
     expect(errors.map((error) => error.name)).toEqual(errors.map((error) => error.constructor.name));

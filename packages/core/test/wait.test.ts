@@ -6,23 +6,9 @@ import {
   CubeJobsServerError,
   PreAggregationBuildFailedError,
   PreAggregationWaitTimeoutError,
-  createCubeJobsClient,
   nextPollIntervalMs,
-  type CubeJobsClientOptions,
 } from '../src/index.js';
-import { json, scriptedFetch } from './helpers.js';
-
-const fast = { retryBaseDelayMs: 1, retryMaxDelayMs: 5 } as const;
-
-function client(fetch: ReturnType<typeof scriptedFetch>, extra: Partial<CubeJobsClientOptions> = {}) {
-  return createCubeJobsClient({
-    apiUrl: 'http://cube.test/cubejs-api',
-    token: 'static-token-value',
-    fetch,
-    ...fast,
-    ...extra,
-  });
-}
+import { client, json, scriptedFetch } from './helpers.js';
 
 describe('waitForJobs', () => {
   test('polls only unfinished tokens and returns every final status', async () => {

@@ -2,11 +2,9 @@
  * buildPreAggregations against a real Temporal dev server and the fake Cube over loopback, with the
  * real activities.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FakeCubeOptions } from '@cube-jobs/testing';
 import {
   buildPreAggregations,
   buildWorkflowId,
@@ -14,29 +12,12 @@ import {
   getBuildProgress,
   type BuildPreAggregationsInput,
 } from '../src/index.js';
-import {
-  baseSelector,
-  createWorker,
-  failureOf,
-  fastWait,
-  runBuild,
-  startCube,
-  startTemporal,
-  stopCubes,
-} from './environment.js';
+import { baseSelector, createWorker, failureOf, fastWait, startCube, useBuildEnvironment } from './environment.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTemporal();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-afterEach(stopCubes);
-
-const run = (input: BuildPreAggregationsInput, cubeOptions: FakeCubeOptions = {}) => runBuild(env, input, cubeOptions);
+const devServer = useBuildEnvironment();
+const run = devServer.run;
 
 describe.each(['heartbeat', 'timer'] as const)('buildPreAggregations (%s mode)', (mode) => {
   test('triggers once, waits, and returns every job with its table', async () => {
@@ -105,7 +86,7 @@ describe('timer mode over a long wait', () => {
     expect(result.value.runs).toBeGreaterThan(1);
     expect(result.value.jobs.map((j) => j.state)).toEqual(['done']);
     expect(result.cube.posts()).toHaveLength(1);
-    const history = await env.client.workflow.getHandle(result.workflowId).fetchHistory();
+    const history = await devServer.env.client.workflow.getHandle(result.workflowId).fetchHistory();
     expect((history.events ?? []).length).toBeLessThan(40);
   });
 });
@@ -156,9 +137,9 @@ describe('deadline, cancellation, progress, input', () => {
 
   test('getBuildProgress and live progress answer during a build; cancellation stops the wait promptly', async () => {
     const started = await startCube({ buildDurationMs: 60_000 });
-    const { worker, taskQueue } = await createWorker(env, started.client);
+    const { worker, taskQueue } = await createWorker(devServer.env, started.client);
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(buildPreAggregations, {
+      const handle = await devServer.env.client.workflow.start(buildPreAggregations, {
         taskQueue,
         workflowId: `cancel-${Math.random().toString(36).slice(2)}`,
         args: [{ selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: fastWait }],
@@ -230,15 +211,15 @@ describe('deterministic workflow ids', () => {
       contexts: [{ securityContext: { region: 'eu', tenant: 'x' } }],
     };
     const started = await startCube({ buildDurationMs: 500 });
-    const { worker, taskQueue } = await createWorker(env, started.client);
+    const { worker, taskQueue } = await createWorker(devServer.env, started.client);
     const workflowId = buildWorkflowId(a, { deployment: `t-${Date.now()}` });
     await worker.runUntil(async () => {
       const options = { taskQueue, workflowId, workflowIdConflictPolicy: 'USE_EXISTING' as const };
-      const first = await env.client.workflow.start(buildPreAggregations, {
+      const first = await devServer.env.client.workflow.start(buildPreAggregations, {
         ...options,
         args: [{ selector: a, wait: fastWait }],
       });
-      const second = await env.client.workflow.start(buildPreAggregations, {
+      const second = await devServer.env.client.workflow.start(buildPreAggregations, {
         ...options,
         args: [{ selector: b, wait: fastWait }],
       });

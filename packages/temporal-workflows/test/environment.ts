@@ -15,7 +15,7 @@ import {
 } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { expect, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import { buildPreAggregations, workflowsPath, type BuildPreAggregationsInput } from '../src/index.js';
 
 let runtimeInstalled = false;
@@ -112,4 +112,32 @@ export function failureOf(error: unknown): ApplicationFailure {
   const cause = (error as WorkflowFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   return cause as ApplicationFailure;
+}
+
+/**
+ * For a test file of builds: a dev server started before its tests and stopped after them, fake Cubes
+ * stopped after each test, and `run` for one build to its end.
+ */
+export function useBuildEnvironment() {
+  let started: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    started = await startTemporal();
+  });
+  afterAll(async () => {
+    await started?.teardown();
+  });
+  afterEach(stopCubes);
+  const current = (): TestWorkflowEnvironment => {
+    if (!started) throw new Error('The dev server is not started yet (use it inside a test)');
+    return started;
+  };
+  return {
+    /** The running dev server. */
+    get env(): TestWorkflowEnvironment {
+      return current();
+    },
+    /** Runs one build on a fresh fake Cube and worker. */
+    run: (input: BuildPreAggregationsInput, cubeOptions: FakeCubeOptions = {}) =>
+      runBuild(current(), input, cubeOptions),
+  };
 }

@@ -2,31 +2,12 @@
  * buildPreAggregations' policies against a real Temporal dev server and the fake Cube: ambiguous and
  * failed jobs, a Cube restart that loses every job, and a build Cube merged into an identical one.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FakeCubeOptions } from '@cube-jobs/testing';
+import { describe, expect, test } from 'vitest';
 import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/index.js';
-import {
-  baseSelector,
-  createWorker,
-  failureOf,
-  fastWait,
-  runBuild,
-  startCube,
-  startTemporal,
-  stopCubes,
-} from './environment.js';
+import { baseSelector, createWorker, failureOf, fastWait, startCube, useBuildEnvironment } from './environment.js';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTemporal();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-afterEach(stopCubes);
-
-const run = (input: BuildPreAggregationsInput, cubeOptions: FakeCubeOptions = {}) => runBuild(env, input, cubeOptions);
+const devServer = useBuildEnvironment();
+const run = devServer.run;
 
 describe('policies for ambiguous and failed jobs', () => {
   /** A model whose `by_month` February partition ends with `outcomes[n]` on its n-th build. */
@@ -137,9 +118,9 @@ describe('policies for ambiguous and failed jobs', () => {
 describe('Cube restart mid-build', () => {
   async function restartMidBuild(policy: BuildPreAggregationsInput['policy']) {
     const started = await startCube({ buildDurationMs: 1500, concurrency: 4 });
-    const { worker, taskQueue } = await createWorker(env, started.client);
+    const { worker, taskQueue } = await createWorker(devServer.env, started.client);
     return worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(buildPreAggregations, {
+      const handle = await devServer.env.client.workflow.start(buildPreAggregations, {
         taskQueue,
         workflowId: `restart-${Math.random().toString(36).slice(2)}`,
         args: [
@@ -186,11 +167,11 @@ describe.each(['heartbeat', 'timer'] as const)('a build Cube merged into an iden
     // One queue slot, so March waits behind January and February: a second build of March alone is
     // merged into the queued one and reads missing_partition until that one runs (as Cube 1.7.43 does).
     const started = await startCube({ concurrency: 1, buildDurationMs: 600 });
-    const { worker, taskQueue } = await createWorker(env, started.client);
+    const { worker, taskQueue } = await createWorker(devServer.env, started.client);
     const wait = { ...fastWait, mode };
     const [whole, march] = await worker.runUntil(async () => {
       await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000))); // both posts in one second
-      const first = await env.client.workflow.start(buildPreAggregations, {
+      const first = await devServer.env.client.workflow.start(buildPreAggregations, {
         taskQueue,
         workflowId: `merged-whole-${Math.random().toString(36).slice(2)}`,
         args: [
@@ -205,7 +186,7 @@ describe.each(['heartbeat', 'timer'] as const)('a build Cube merged into an iden
         ],
       });
       while (started.cube.posts().length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
-      const second = await env.client.workflow.start(buildPreAggregations, {
+      const second = await devServer.env.client.workflow.start(buildPreAggregations, {
         taskQueue,
         workflowId: `merged-march-${Math.random().toString(36).slice(2)}`,
         args: [

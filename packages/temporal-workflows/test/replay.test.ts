@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { FakeCubeModel } from '@cube-jobs/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/index.js';
 import {
@@ -34,6 +35,26 @@ describe('replay', () => {
   });
 });
 
+/** `orders.by_month` over two months, whose first build of a partition ends `missing_partition`. */
+function missingOnce(): FakeCubeModel {
+  let builds = 0;
+  return {
+    cubes: [
+      {
+        name: 'orders',
+        preAggregations: [
+          {
+            name: 'by_month',
+            partitionGranularity: 'month',
+            buildRange: ['2024-01-01', '2024-02-29'],
+            outcome: () => (builds++ === 0 ? { kind: 'missing_partition' } : { kind: 'done' }),
+          },
+        ],
+      },
+    ],
+  };
+}
+
 describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
@@ -50,27 +71,7 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
     [
       'retrigger-missing-partition',
       { selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: fastWait },
-      {
-        model: {
-          cubes: [
-            {
-              name: 'orders',
-              preAggregations: [
-                {
-                  name: 'by_month',
-                  partitionGranularity: 'month',
-                  buildRange: ['2024-01-01', '2024-02-29'],
-                  outcome: (
-                    (n = 0) =>
-                    () =>
-                      n++ === 0 ? { kind: 'missing_partition' as const } : { kind: 'done' as const }
-                  )(),
-                },
-              ],
-            },
-          ],
-        },
-      },
+      { model: missingOnce() },
     ],
     [
       // Timer mode after the confirm-ambiguous-jobs patch: its marker, then polls until the job stays missing.
@@ -80,27 +81,7 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
         wait: { ...fastWait, mode: 'timer' },
         policy: { ambiguousConfirm: 300 },
       },
-      {
-        model: {
-          cubes: [
-            {
-              name: 'orders',
-              preAggregations: [
-                {
-                  name: 'by_month',
-                  partitionGranularity: 'month',
-                  buildRange: ['2024-01-01', '2024-02-29'],
-                  outcome: (
-                    (n = 0) =>
-                    () =>
-                      n++ === 0 ? { kind: 'missing_partition' as const } : { kind: 'done' as const }
-                  )(),
-                },
-              ],
-            },
-          ],
-        },
-      },
+      { model: missingOnce() },
     ],
   ];
 

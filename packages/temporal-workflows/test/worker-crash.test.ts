@@ -2,10 +2,11 @@
  * A worker killed with SIGKILL in the middle of a wait: a new worker takes the build over from the
  * heartbeat and finishes it without triggering again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { spawnWorkerProcess } from '@cube-jobs/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildPreAggregations } from '../src/index.js';
 import { baseSelector, createWorker, startCube, startTemporal } from './environment.js';
@@ -23,20 +24,16 @@ afterAll(async () => {
 test('SIGKILL mid-wait: a new worker finishes the build with exactly one POST', async () => {
   const { cube, client } = await startCube({ buildDurationMs: 2500, concurrency: 2 });
   const taskQueue = `crash-${Math.random().toString(36).slice(2)}`;
-  child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url))], {
+  const crashing = await spawnWorkerProcess({
+    script: fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url)),
     env: {
-      ...process.env,
       TEMPORAL_ADDRESS: env.address,
       TASK_QUEUE: taskQueue,
       CUBE_API_URL: cube.url,
       CUBE_API_SECRET: cube.apiSecret,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve, reject) => {
-    child?.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('worker-ready') && resolve());
-    child?.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-  });
+  child = crashing;
 
   const handle = await env.client.workflow.start(buildPreAggregations, {
     taskQueue,
@@ -50,8 +47,8 @@ test('SIGKILL mid-wait: a new worker finishes the build with exactly one POST', 
   });
   // Kill the worker once it is waiting (the post was made and polls are running).
   while (cube.requests.filter((r) => r.action === 'get').length < 2) await new Promise((r) => setTimeout(r, 20));
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
+  const exited = once(crashing, 'exit');
+  crashing.kill('SIGKILL');
   await exited;
   const getsBeforeKill = cube.requests.filter((r) => r.action === 'get').length;
 

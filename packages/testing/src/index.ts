@@ -61,4 +61,9 @@ export {
   type DevServerExecutable,
   type LocalTestEnvironmentOptions,
 } from './test-environment.js';
-export { superviseChild, type SupervisedChild } from './child-process.js';
+export {
+  spawnWorkerProcess,
+  superviseChild,
+  type SupervisedChild,
+  type WorkerProcessOptions,
+} from './child-process.js';

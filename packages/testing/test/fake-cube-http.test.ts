@@ -1,18 +1,10 @@
 /** The fake Cube's HTTP layer: authentication and scopes, validation in Cube's wording, and injected faults. */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { SignJWT } from 'jose';
-import { sampleModel, startFakeCube, type FakeCube, type FakeCubeOptions } from '../src/index.js';
-import { rawJobs, selector, sleep } from './helpers.js';
+import { sampleModel, startFakeCube } from '../src/index.js';
+import { rawJobs, selector, sleep, useFakeCubes } from './helpers.js';
 
-let cube: FakeCube | undefined;
-afterEach(async () => {
-  await cube?.stop();
-  cube = undefined;
-});
-async function start(options: FakeCubeOptions = {}) {
-  cube = await startFakeCube(options);
-  return cube;
-}
+const start = useFakeCubes();
 
 describe('auth and scopes', () => {
   test.each([

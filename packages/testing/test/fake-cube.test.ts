@@ -1,17 +1,9 @@
 /** The fake Cube's queue over HTTP: which jobs a post creates, and how their statuses move. */
-import { afterEach, describe, expect, test } from 'vitest';
-import { createManualClock, startFakeCube, type FakeCube, type FakeCubeOptions } from '../src/index.js';
-import { rawJobs, selector } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { createManualClock, type FakeCube } from '../src/index.js';
+import { rawJobs, selector, useFakeCubes } from './helpers.js';
 
-let cube: FakeCube | undefined;
-afterEach(async () => {
-  await cube?.stop();
-  cube = undefined;
-});
-async function start(options: FakeCubeOptions = {}) {
-  cube = await startFakeCube(options);
-  return cube;
-}
+const start = useFakeCubes();
 
 describe('post', () => {
   test('one token per context × pre-aggregation × time zone × partition, in model order', async () => {

@@ -1,4 +1,5 @@
-import type { FakeCube } from '../src/index.js';
+import { afterEach } from 'vitest';
+import { startFakeCube, type FakeCube, type FakeCubeOptions } from '../src/index.js';
 
 /** Posts a raw body to the fake's jobs endpoint, as a test would with curl. */
 export async function rawJobs(
@@ -29,3 +30,16 @@ export const selector = { contexts: [{ securityContext: {} }], timezones: ['UTC'
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Returns a function that starts a fake Cube; every fake it started is stopped after each test. */
+export function useFakeCubes(): (options?: FakeCubeOptions) => Promise<FakeCube> {
+  const started: FakeCube[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((cube) => cube.stop()));
+  });
+  return async (options = {}) => {
+    const cube = await startFakeCube(options);
+    started.push(cube);
+    return cube;
+  };
+}
