@@ -7,6 +7,7 @@
 import { createJwtTokenProvider, type TokenProvider } from './auth.js';
 import { CubeJobsProtocolError, PreAggregationBuildFailedError, PreAggregationWaitTimeoutError } from './errors.js';
 import { callJobsEndpoint, type CallOptions } from './internal/http.js';
+import { RateLimiter } from './internal/rate-limiter.js';
 import { Redactor } from './internal/redact.js';
 import { resolveClientOptions, type CubeJobsClientOptions, type ResolvedClientOptions } from './options.js';
 import type { JobStatus } from './job.js';
@@ -17,6 +18,7 @@ import {
   type PreAggregationSelectorInput,
 } from './schemas.js';
 import { parseJobStatus } from './status.js';
+import { createStatusPoller, type StatusPollerStats } from './status-poller.js';
 import { parseSelector, parseTokens } from './validation.js';
 import { pollJobs, type PollJobsOptions, type WaitResult } from './wait.js';
 
@@ -24,7 +26,7 @@ export type { CallOptions } from './internal/http.js';
 
 /** Options of {@link CubeJobsClient.waitForJobs}. */
 export type WaitForJobsOptions = Omit<PollJobsOptions, 'nowMs'> & {
-  /** Per-request options for each status poll (timeout, retries, request id). */
+  /** Per-request options for each status poll (timeout, retries, request id); given, the wait sends its own requests instead of sharing the client's poller. */
   readonly request?: Omit<CallOptions, 'signal'> | undefined;
 };
 
@@ -43,6 +45,15 @@ export interface CubeJobsClient {
    * several requests. Unknown or expired tokens come back as `not_found`.
    */
   getJobStatuses(tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]>;
+  /**
+   * Reads the status of each token for a wait. With `statusPolling: 'shared'` (the default) the read
+   * joins the next tick of the client's shared poller, so concurrent waits share requests; with
+   * `independent` it is a {@link getJobStatuses} of its own. Waits (`waitForJobs`, the Temporal
+   * activities) read through this.
+   */
+  readStatuses(tokens: readonly string[], signal?: AbortSignal): Promise<JobStatus[]>;
+  /** What the shared poller has done so far (all zeros with `statusPolling: 'independent'`). */
+  pollerStats(): StatusPollerStats;
   /**
    * Polls until every job is finished. Resolves when all are `done` (or, with a `retrigger` policy,
    * when the remaining ones must be triggered again: see `outcome`); rejects with
@@ -71,8 +82,12 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
   if (typeof options.token === 'string') redactor.add(options.token);
   const resolved = resolveClientOptions(options);
   const tokenProvider = makeTokenProvider(resolved, redactor);
+  const limiter = new RateLimiter({
+    maxRequestsPerSecond: resolved.maxRequestsPerSecond,
+    burst: resolved.rateLimitBurst,
+  });
   const send = (body: { action: 'post' | 'get' } & Record<string, unknown>, call?: CallOptions) =>
-    callJobsEndpoint(resolved, tokenProvider, redactor, body, call);
+    callJobsEndpoint(resolved, tokenProvider, redactor, limiter, body, call);
 
   const getJobStatuses = async (tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]> => {
     const valid = parseTokens(tokens);
@@ -84,6 +99,18 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
     }
     return valid.map((token) => parseJobStatus(byToken.get(token) ?? { token, status: 'not_found' }));
   };
+
+  let pollerRequests = 0;
+  const poller = createStatusPoller(
+    {
+      request: (tokens) => getJobStatuses(tokens, { requestId: `status-poller-${(pollerRequests += 1)}` }),
+      pausedUntilMs: () => limiter.pausedUntil,
+      pause: (ms) => limiter.pause(ms),
+    },
+    { tickMs: resolved.pollTickMs, maxTokensPerRequest: resolved.statusBatchSize },
+  );
+  const readStatuses = (tokens: readonly string[], signal?: AbortSignal): Promise<JobStatus[]> =>
+    resolved.statusPolling === 'shared' ? poller.read(tokens, signal) : getJobStatuses(tokens, { signal });
 
   return {
     endpoint: resolved.endpoint,
@@ -102,11 +129,15 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
       return parsed.data;
     },
     getJobStatuses,
+    readStatuses,
+    pollerStats: () => poller.stats(),
     async waitForJobs(waitOptions) {
-      const result = await pollJobs(
-        (tokens, signal) => getJobStatuses(tokens, { ...waitOptions.request, signal }),
-        waitOptions,
-      );
+      const request = waitOptions.request;
+      const source =
+        request === undefined
+          ? readStatuses
+          : (tokens: string[], signal: AbortSignal | undefined) => getJobStatuses(tokens, { ...request, signal });
+      const result = await pollJobs(source, waitOptions);
       if (result.outcome === 'failed') throw redactor.error(new PreAggregationBuildFailedError(result.summary.failed));
       if (result.outcome === 'deadline_exceeded') {
         throw new PreAggregationWaitTimeoutError(waitOptions.deadlineMs ?? result.elapsedMs, result.summary.pending);

@@ -22,7 +22,16 @@
 export * from './protocol.js';
 export { createCubeJobsClient, type CubeJobsClient, type CallOptions, type WaitForJobsOptions } from './client.js';
 export { createJwtTokenProvider, type JwtTokenProviderOptions, type TokenProvider } from './auth.js';
-export { jobsEndpointUrl, type CubeJobsClientOptions, type FetchLike } from './options.js';
+export { DEFAULT_REQUEST_PACING, jobsEndpointUrl, type CubeJobsClientOptions, type FetchLike } from './options.js';
+export {
+  createStatusPoller,
+  DEFAULT_STATUS_POLLER,
+  type StatusPoller,
+  type StatusPollerDependencies,
+  type StatusPollerOptions,
+  type StatusPollerStats,
+  type StatusRequest,
+} from './status-poller.js';
 export {
   pollJobs,
   type JobStatusSource,

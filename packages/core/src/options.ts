@@ -39,8 +39,24 @@ export interface CubeJobsClientOptions {
   readonly retryBaseDelayMs?: number | undefined;
   /** Longest backoff delay, also the cap on `Retry-After`. @default 30000 */
   readonly retryMaxDelayMs?: number | undefined;
-  /** Most tokens per `get` request; longer lists are split. @default 1000 */
+  /** Most tokens per `get` request; longer lists (and the shared poller's ticks) are split. @default 1000 */
   readonly statusBatchSize?: number | undefined;
+  /**
+   * `shared`: every wait of this client reads its statuses through one poller, and the reads that fall
+   * in the same tick share one `get` (see `pollTickMs`). `independent`: each wait sends its own requests.
+   * @default 'shared'
+   */
+  readonly statusPolling?: 'shared' | 'independent' | undefined;
+  /** The shared poller's tick: reads within one tick share a request, and wait at most this long. @default 500 */
+  readonly pollTickMs?: number | undefined;
+  /**
+   * Most requests per second this client sends to Cube, `post` and `get` alike (a token bucket; Cube
+   * Cloud allows 100 per deployment). `Infinity` for no limit. A 429 pauses every request of the
+   * client for its `Retry-After`, whatever this says. @default 50
+   */
+  readonly maxRequestsPerSecond?: number | undefined;
+  /** Requests that may go at once after a quiet spell. @default maxRequestsPerSecond (at least 1) */
+  readonly rateLimitBurst?: number | undefined;
   /** `fetch` implementation. @default globalThis.fetch */
   readonly fetch?: FetchLike | undefined;
 }
@@ -74,6 +90,14 @@ const OptionsSchema = z
     retryBaseDelayMs: durationMs('first backoff delay').optional(),
     retryMaxDelayMs: durationMs('longest backoff delay').optional(),
     statusBatchSize: z.number().int().min(1).max(10_000).optional(),
+    statusPolling: z.enum(['shared', 'independent']).optional(),
+    pollTickMs: durationMs('tick of the shared status poller').max(60_000, 'must be at most 60000').optional(),
+    maxRequestsPerSecond: z
+      .custom<number>((value) => typeof value === 'number' && value > 0, {
+        error: 'must be a number of requests per second greater than 0 (or Infinity)',
+      })
+      .optional(),
+    rateLimitBurst: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
     fetch: z.custom<FetchLike>((v) => typeof v === 'function', 'must be a fetch function').optional(),
   })
   .superRefine((options, ctx) => {
@@ -115,8 +139,20 @@ export interface ResolvedClientOptions {
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
   readonly statusBatchSize: number;
+  readonly statusPolling: 'shared' | 'independent';
+  readonly pollTickMs: number;
+  readonly maxRequestsPerSecond: number;
+  readonly rateLimitBurst: number;
   readonly fetch: FetchLike;
 }
+
+/** The client's defaults for the options that pace its requests. */
+export const DEFAULT_REQUEST_PACING = {
+  statusBatchSize: 1000,
+  statusPolling: 'shared',
+  pollTickMs: 500,
+  maxRequestsPerSecond: 50,
+} as const;
 
 /** Builds the jobs endpoint URL from Cube's REST base URL. */
 export function jobsEndpointUrl(apiUrl: string): string {
@@ -143,6 +179,7 @@ export function resolveClientOptions(input: CubeJobsClientOptions): ResolvedClie
     throw new CubeJobsConfigError(toValidationIssues(result.error, 'options'));
   }
   const options = result.data;
+  const maxRequestsPerSecond = options.maxRequestsPerSecond ?? DEFAULT_REQUEST_PACING.maxRequestsPerSecond;
   return {
     endpoint: jobsEndpointUrl(options.apiUrl),
     token: options.token,
@@ -155,7 +192,13 @@ export function resolveClientOptions(input: CubeJobsClientOptions): ResolvedClie
     maxRetries: options.maxRetries ?? 2,
     retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
     retryMaxDelayMs: options.retryMaxDelayMs ?? 30_000,
-    statusBatchSize: options.statusBatchSize ?? 1000,
+    statusBatchSize: options.statusBatchSize ?? DEFAULT_REQUEST_PACING.statusBatchSize,
+    statusPolling: options.statusPolling ?? DEFAULT_REQUEST_PACING.statusPolling,
+    pollTickMs: options.pollTickMs ?? DEFAULT_REQUEST_PACING.pollTickMs,
+    maxRequestsPerSecond,
+    rateLimitBurst:
+      options.rateLimitBurst ??
+      (Number.isFinite(maxRequestsPerSecond) ? Math.max(1, Math.ceil(maxRequestsPerSecond)) : 1),
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
   };
 }

@@ -43,12 +43,13 @@ export const selector = { contexts: [{ securityContext: {} }], timezones: ['UTC'
 /** Backoff of a few milliseconds, so retries do not slow the tests down. */
 export const fast = { retryBaseDelayMs: 1, retryMaxDelayMs: 5 } as const;
 
-/** A client of a fake deployment over a scripted fetch, with fast retries. */
+/** A client of a fake deployment over a scripted fetch, with fast retries and a 1 ms poller tick. */
 export function client(fetch: ReturnType<typeof scriptedFetch>, extra: Partial<CubeJobsClientOptions> = {}) {
   return createCubeJobsClient({
     apiUrl: 'http://cube.test/cubejs-api',
     token: 'static-token-value',
     fetch,
+    pollTickMs: 1,
     ...fast,
     ...extra,
   });

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { pollJobs, partitionStartOf, type CubeJobsClient, type JobStatus } from '@cube-jobs/core';
+import {
+  pollJobs,
+  partitionStartOf,
+  type CubeJobsClient,
+  type JobStatus,
+  type PollJobsOptions,
+  type PollScheduleOptions,
+} from '@cube-jobs/core';
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { toApplicationFailure } from './failures.js';
@@ -13,6 +20,7 @@ import {
   type GetPreAggregationJobStatusesInput,
   type GetPreAggregationJobStatusesResult,
   type JobRecord,
+  type LegacyWaitForPreAggregationJobsInput,
   type TriggerPreAggregationBuildInput,
   type TriggerPreAggregationBuildResult,
   type WaitForPreAggregationJobsInput,
@@ -47,6 +55,29 @@ export function toJobRecord(job: JobStatus): JobRecord {
           },
         }
       : {}),
+  };
+}
+
+/**
+ * The wait options of core's `pollJobs` from the activity's input: the schedule object whole, or the
+ * top-level schedule fields of an input scheduled by an earlier version.
+ */
+export function waitOptionsOf(
+  input: WaitForPreAggregationJobsInput | LegacyWaitForPreAggregationJobsInput,
+): Pick<PollJobsOptions, 'tokens' | 'policy' | 'failFast' | 'deadlineMs' | keyof PollScheduleOptions> {
+  const legacy = input as LegacyWaitForPreAggregationJobsInput;
+  const schedule: PollScheduleOptions = input.schedule ?? {
+    initialPollIntervalMs: legacy.initialPollIntervalMs,
+    maxPollIntervalMs: legacy.maxPollIntervalMs,
+    pollBackoffFactor: legacy.pollBackoffFactor,
+    pollLatencyFraction: legacy.pollLatencyFraction,
+  };
+  return {
+    tokens: input.tokens,
+    policy: input.policy,
+    failFast: input.failFast,
+    deadlineMs: input.deadlineMs,
+    ...schedule,
   };
 }
 
@@ -86,10 +117,7 @@ export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) 
       input: GetPreAggregationJobStatusesInput,
     ): Promise<GetPreAggregationJobStatusesResult> {
       return asActivity(client, async () => {
-        const statuses = await client.getJobStatuses(input.tokens, {
-          signal: cancellationSignal(),
-          requestId: requestId(),
-        });
+        const statuses = await client.readStatuses(input.tokens, cancellationSignal());
         const running = (state: string) => state === 'scheduled' || state === 'processing' || state === 'unknown';
         const kept = input.onlySettled ? statuses.filter((job) => !running(job.state)) : statuses;
         return { jobs: kept.map(toJobRecord), running: statuses.length - kept.length };
@@ -101,7 +129,9 @@ export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) 
      * crash) resumes from the last heartbeat: it never triggers anything, it only polls the same tokens.
      * Failures are returned in `outcome`, not thrown, so the workflow can decide to retrigger.
      */
-    async waitForPreAggregationJobs(input: WaitForPreAggregationJobsInput): Promise<WaitForPreAggregationJobsResult> {
+    async waitForPreAggregationJobs(
+      input: WaitForPreAggregationJobsInput | LegacyWaitForPreAggregationJobsInput,
+    ): Promise<WaitForPreAggregationJobsResult> {
       return asActivity(client, async () => {
         const info = activityInfo();
         const resumed = info.heartbeatDetails as WaitHeartbeatDetails | undefined;
@@ -111,36 +141,27 @@ export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) 
         const ticker = setInterval(() => heartbeat(latest), beatEveryMs);
         heartbeat(latest);
         try {
-          const result = await pollJobs(
-            (tokens, signal) => client.getJobStatuses(tokens, { signal, requestId: requestId() }),
-            {
-              tokens: input.tokens,
-              policy: input.policy,
-              failFast: input.failFast,
-              deadlineMs: input.deadlineMs,
-              initialPollIntervalMs: input.initialPollIntervalMs,
-              maxPollIntervalMs: input.maxPollIntervalMs,
-              pollBackoffFactor: input.pollBackoffFactor,
-              signal: cancellationSignal(),
-              resumeFrom: resumed?.wait,
-              onPollError: (error, consecutiveFailures) => {
-                log.warn('Polling Cube failed; polling again at the next interval', {
-                  error: client.redact(error.message),
-                  consecutiveFailures,
-                });
-              },
-              onProgress: ({ state, summary, jobs }) => {
-                latest = {
-                  wait: state,
-                  counts: summary.counts,
-                  ...(jobs.length <= HEARTBEAT_JOBS_LIMIT
-                    ? { jobs: jobs.map((job) => [job.token, job.state, job.table ?? null] as const) }
-                    : {}),
-                };
-                heartbeat(latest);
-              },
+          const result = await pollJobs((tokens, signal) => client.readStatuses(tokens, signal), {
+            ...waitOptionsOf(input),
+            signal: cancellationSignal(),
+            resumeFrom: resumed?.wait,
+            onPollError: (error, consecutiveFailures) => {
+              log.warn('Polling Cube failed; polling again at the next interval', {
+                error: client.redact(error.message),
+                consecutiveFailures,
+              });
             },
-          );
+            onProgress: ({ state, summary, jobs }) => {
+              latest = {
+                wait: state,
+                counts: summary.counts,
+                ...(jobs.length <= HEARTBEAT_JOBS_LIMIT
+                  ? { jobs: jobs.map((job) => [job.token, job.state, job.table ?? null] as const) }
+                  : {}),
+              };
+              heartbeat(latest);
+            },
+          });
           return {
             outcome: result.outcome,
             jobs: result.jobs.map(toJobRecord),

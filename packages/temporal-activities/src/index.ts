@@ -14,7 +14,12 @@
  *
  * @module
  */
-export { createCubeJobsActivities, type CubeJobsActivities, type CubeJobsActivitiesOptions } from './activities.js';
+export {
+  createCubeJobsActivities,
+  waitOptionsOf,
+  type CubeJobsActivities,
+  type CubeJobsActivitiesOptions,
+} from './activities.js';
 export { toApplicationFailure } from './failures.js';
 export { HEARTBEAT_JOBS_LIMIT } from './types.js';
 export type * from './types.js';

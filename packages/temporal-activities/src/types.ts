@@ -72,11 +72,18 @@ export interface GetPreAggregationJobStatusesResult {
 }
 
 /** Input of `waitForPreAggregationJobs`: the tokens, and the wait options of core's `pollJobs`. */
-export interface WaitForPreAggregationJobsInput
-  extends PollScheduleOptions, Pick<PollJobsOptions, 'policy' | 'failFast' | 'deadlineMs'> {
+export interface WaitForPreAggregationJobsInput extends Pick<PollJobsOptions, 'policy' | 'failFast' | 'deadlineMs'> {
   /** Tokens to wait for. */
   readonly tokens: readonly string[];
+  /** When to poll: passed to core's wait loop as one object, every field as given. @default core's `DEFAULT_POLL_SCHEDULE` */
+  readonly schedule?: PollScheduleOptions | undefined;
 }
+
+/**
+ * The input of `waitForPreAggregationJobs` as versions before 0.2 scheduled it, with the schedule's
+ * fields at the top level (activities still retried from such a schedule read it).
+ */
+export type LegacyWaitForPreAggregationJobsInput = WaitForPreAggregationJobsInput & PollScheduleOptions;
 
 /** Result of `waitForPreAggregationJobs`: every job's final status, whatever the outcome. */
 export interface WaitForPreAggregationJobsResult {

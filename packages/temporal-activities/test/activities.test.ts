@@ -15,7 +15,12 @@ import {
 import { startFakeCube, type FakeCube } from '@cube-jobs/testing';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createCubeJobsActivities, toApplicationFailure, type WaitHeartbeatDetails } from '../src/index.js';
+import {
+  createCubeJobsActivities,
+  toApplicationFailure,
+  waitOptionsOf,
+  type WaitHeartbeatDetails,
+} from '../src/index.js';
 
 /** `MockActivityEnvironment.run` with the activity's own input and output types. */
 function run<I, O>(env: MockActivityEnvironment, activity: (input: I) => Promise<O>, input: I): Promise<O> {
@@ -31,7 +36,7 @@ afterEach(async () => {
 
 async function setup(buildDurationMs = 50) {
   cube = await startFakeCube({ buildDurationMs });
-  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0, pollTickMs: 10 });
   return { cube, activities: createCubeJobsActivities({ client }) };
 }
 
@@ -92,8 +97,7 @@ describe('waitForPreAggregationJobs', () => {
     });
     const result = await run(env, activities.waitForPreAggregationJobs, {
       tokens,
-      initialPollIntervalMs: 20,
-      maxPollIntervalMs: 50,
+      schedule: { initialPollIntervalMs: 20, maxPollIntervalMs: 50 },
     });
     expect(result.outcome).toBe('succeeded');
     expect(result.jobs.map((j) => j.state)).toEqual(Array(7).fill('done'));
@@ -123,7 +127,10 @@ describe('waitForPreAggregationJobs', () => {
       },
     };
     const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: details });
-    const result = await run(env, activities.waitForPreAggregationJobs, { tokens, initialPollIntervalMs: 50 });
+    const result = await run(env, activities.waitForPreAggregationJobs, {
+      tokens,
+      schedule: { initialPollIntervalMs: 50 },
+    });
     expect(result.outcome).toBe('succeeded');
     expect(result.polls).toBeGreaterThan(4);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(10_000);
@@ -136,7 +143,10 @@ describe('waitForPreAggregationJobs', () => {
     const { tokens } = await run(env, activities.triggerPreAggregationBuild, {
       selector: { ...selector, cubes: ['broken'] },
     });
-    const result = await run(env, activities.waitForPreAggregationJobs, { tokens, initialPollIntervalMs: 20 });
+    const result = await run(env, activities.waitForPreAggregationJobs, {
+      tokens,
+      schedule: { initialPollIntervalMs: 20 },
+    });
     expect(result.outcome).toBe('failed');
     expect(result.jobs[0]).toMatchObject({
       state: 'failure',
@@ -150,15 +160,29 @@ describe('waitForPreAggregationJobs', () => {
     const { tokens } = await run(env, activities.triggerPreAggregationBuild, {
       selector: { ...selector, cubes: ['customers'] },
     });
-    const waiting = run(env, activities.waitForPreAggregationJobs, { tokens, initialPollIntervalMs: 10_000 }).catch(
-      (e: unknown) => e,
-    );
+    const waiting = run(env, activities.waitForPreAggregationJobs, {
+      tokens,
+      schedule: { initialPollIntervalMs: 10_000 },
+    }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 100));
     const cancelledAt = Date.now();
     env.cancel();
     const error = await waiting;
     expect(error).toBeInstanceOf(CancelledFailure);
     expect(Date.now() - cancelledAt).toBeLessThan(1000);
+  });
+});
+
+describe('waitOptionsOf', () => {
+  const schedule = { initialPollIntervalMs: 11, maxPollIntervalMs: 22, pollBackoffFactor: 3, pollLatencyFraction: 0.5 };
+  const rest = { tokens: ['a'], policy: { onNotFound: 'fail' as const }, failFast: true, deadlineMs: 60_000 };
+
+  test('passes every schedule field to the wait loop as given', () => {
+    expect(waitOptionsOf({ ...rest, schedule })).toEqual({ ...rest, ...schedule });
+  });
+
+  test('reads the top-level schedule fields of an input an earlier version scheduled', () => {
+    expect(waitOptionsOf({ ...rest, ...schedule })).toEqual({ ...rest, ...schedule });
   });
 });
 

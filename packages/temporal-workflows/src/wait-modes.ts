@@ -13,6 +13,7 @@ import {
   nextPollIntervalMs,
   summarizeJobs,
   type JobsPolicy,
+  type PollScheduleOptions,
 } from '@cube-jobs/core/protocol';
 import type { JobRecord, WaitForPreAggregationJobsResult } from '@cube-jobs/temporal-activities';
 import { continueAsNew, isCancellation, patched, sleep, workflowInfo } from '@temporalio/workflow';
@@ -23,6 +24,18 @@ import type { BuildJob, BuildPreAggregationsInput, BuildState, BuildWorkflow } f
 
 /** How a wait ended. */
 export type WaitModeOutcome = WaitForPreAggregationJobsResult['outcome'];
+
+/**
+ * The poll schedule of the input, as core's wait loop and `nextPollIntervalMs` take it: one object, so
+ * no option is dropped on the way (heartbeat mode once left `pollLatencyFraction` behind).
+ */
+export const pollScheduleOf = (
+  config: ResolvedBuildInput,
+): Required<Omit<PollScheduleOptions, 'pollBackoffFactor'>> => ({
+  initialPollIntervalMs: config.pollIntervalMs,
+  maxPollIntervalMs: config.maxPollIntervalMs,
+  pollLatencyFraction: config.pollLatencyFraction,
+});
 
 /** The policy for ambiguous jobs, as core's status functions take it. */
 export const jobsPolicyOf = (config: ResolvedBuildInput, ambiguousConfirmMs: number): JobsPolicy => ({
@@ -86,9 +99,7 @@ export async function waitWithHeartbeats({
     policy: jobsPolicyOf(config, config.ambiguousConfirmMs),
     failFast: config.failFast,
     deadlineMs: remaining,
-    initialPollIntervalMs: config.pollIntervalMs,
-    maxPollIntervalMs: config.maxPollIntervalMs,
-    pollLatencyFraction: config.pollLatencyFraction,
+    schedule: pollScheduleOf(config),
   });
   state.polls += result.polls;
   state.ambiguousSinceMs = { ...result.ambiguousSinceMs };
@@ -150,11 +161,7 @@ export async function waitWithTimers({
     state.polls += 1;
     const now = Date.now();
     update(recordSettledPoll(state, tokens, jobs, now));
-    state.pollIntervalMs = nextPollIntervalMs(state.pollIntervalMs, now - state.startedAtMs, {
-      initialPollIntervalMs: config.pollIntervalMs,
-      maxPollIntervalMs: config.maxPollIntervalMs,
-      pollLatencyFraction: config.pollLatencyFraction,
-    });
+    state.pollIntervalMs = nextPollIntervalMs(state.pollIntervalMs, now - state.startedAtMs, pollScheduleOf(config));
     const summary = summarizeJobs(state.jobs.map(asJobStatus), {
       policy,
       ambiguousSinceMs: state.ambiguousSinceMs,

@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
   buildPreAggregations,
@@ -70,6 +71,21 @@ describe.each(['heartbeat', 'timer'] as const)('buildPreAggregations (%s mode)',
     const details = failure.details?.[0] as { failedJobs: Array<{ status: string; table: string }> };
     expect(details.failedJobs.map((j) => j.status)).toEqual(['failure: disk full', 'failure: disk full']);
     expect(result.cube.posts()).toHaveLength(1);
+  });
+});
+
+describe('wait options', () => {
+  test('heartbeat mode hands the whole poll schedule to the waiting activity', async () => {
+    const wait = { pollInterval: 60, maxPollInterval: 300, pollLatencyFraction: 0.3, heartbeatTimeout: '5s' } as const;
+    const result = await run({ selector: { ...baseSelector, cubes: ['customers'] }, wait });
+    if (!result.ok) throw result.error;
+    const history = await devServer.env.client.workflow.getHandle(result.workflowId).fetchHistory();
+    const scheduled = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .find((a) => a?.activityType?.name === 'waitForPreAggregationJobs');
+    const payload = scheduled?.input?.payloads?.[0];
+    const input = payload ? defaultPayloadConverter.fromPayload<{ schedule: unknown }>(payload) : undefined;
+    expect(input?.schedule).toEqual({ initialPollIntervalMs: 60, maxPollIntervalMs: 300, pollLatencyFraction: 0.3 });
   });
 });
 

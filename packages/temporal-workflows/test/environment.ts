@@ -2,7 +2,7 @@
  * Shared test plumbing: a real Temporal dev server, the fake Cube, real activities, a bundled workflow.
  */
 import { randomUUID } from 'node:crypto';
-import { createCubeJobsClient, type CubeJobsClient } from '@cube-jobs/core';
+import { createCubeJobsClient, type CubeJobsClient, type CubeJobsClientOptions } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
 import { createLocalTestEnvironment, startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -59,11 +59,21 @@ export async function stopCubes(): Promise<void> {
   await Promise.all(cubes.map((cube) => cube.stop()));
 }
 
-/** A fake Cube plus a client for it; {@link stopCubes} stops it. */
-export async function startCube(options: FakeCubeOptions = {}): Promise<{ cube: FakeCube; client: CubeJobsClient }> {
+/** A fake Cube plus a client for it (a 20 ms poller tick unless told otherwise); {@link stopCubes} stops it. */
+export async function startCube(
+  options: FakeCubeOptions = {},
+  clientOptions: Partial<CubeJobsClientOptions> = {},
+): Promise<{ cube: FakeCube; client: CubeJobsClient }> {
   const cube = await startFakeCube({ buildDurationMs: 50, ...options });
   runningCubes.add(cube);
-  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0, timeoutMs: 5000 });
+  const client = createCubeJobsClient({
+    apiUrl: cube.url,
+    apiSecret: cube.apiSecret,
+    maxRetries: 0,
+    timeoutMs: 5000,
+    pollTickMs: 20,
+    ...clientOptions,
+  });
   return { cube, client };
 }
 

@@ -10,6 +10,7 @@ import { buildFailedFailure, deadlineFailure, waitDeadlineFailure } from '../src
 import { BUILD_DEFAULTS, resolveBuildInput } from '../src/input.js';
 import { asJobStatus, describeJobs, mergeJobRecords, statusOf } from '../src/job-records.js';
 import { isSameSecondCollision, narrowSelector, planRetrigger } from '../src/retrigger-plan.js';
+import { pollScheduleOf } from '../src/wait-modes.js';
 import { buildWorkflowId, type BuildJob } from '../src/index.js';
 
 const selector = {
@@ -225,6 +226,22 @@ describe('resolveBuildInput', () => {
     expect(() => resolveBuildInput(input)).toThrow(
       /input\.wait\.mode: .*; input\.selector\.contexts: must contain at least one context/,
     );
+  });
+});
+
+describe('pollScheduleOf', () => {
+  test('carries every wait option of the input to the wait loop, in both modes', () => {
+    for (const mode of ['heartbeat', 'timer'] as const) {
+      const config = resolveBuildInput({
+        selector,
+        wait: { mode, pollInterval: '2s', maxPollInterval: '9s', pollLatencyFraction: 0.25 },
+      });
+      expect(pollScheduleOf(config)).toEqual({
+        initialPollIntervalMs: 2000,
+        maxPollIntervalMs: 9000,
+        pollLatencyFraction: 0.25,
+      });
+    }
   });
 });
 

@@ -24,6 +24,7 @@ import {
 } from './fake-cube-http.js';
 import { FakeBuildQueue, type FakeJob } from './fake-cube-queue.js';
 import { FaultInjector, type FaultRule } from './faults.js';
+import { FakeRateLimiter, peakPerSecond, type FakeRateLimit } from './rate-limit.js';
 import type { FakeCubeModel } from './model.js';
 import { sampleModel } from './sample-model.js';
 
@@ -83,6 +84,11 @@ export interface FakeCubeOptions {
   readonly dedupInFlightBuilds?: boolean;
   /** Port to listen on. @default random */
   readonly port?: number;
+  /**
+   * Refuse requests to the jobs endpoint above a rate, with 429 and `Retry-After`, as Cube Cloud does
+   * per deployment ({@link CUBE_CLOUD_RATE_LIMIT}). @default no limit
+   */
+  readonly rateLimit?: FakeRateLimit;
 }
 
 /** A running fake Cube. */
@@ -105,6 +111,10 @@ export interface FakeCube {
   setFaults(rules: readonly FaultRule[]): void;
   /** The `post` requests that created jobs (convenience over `requests`). */
   posts(): RecordedRequest[];
+  /** The most requests to the jobs endpoint within any one second (only `post`s or `get`s when given). */
+  peakRequestsPerSecond(action?: 'post' | 'get'): number;
+  /** Requests refused with 429 by the {@link FakeCubeOptions.rateLimit}. */
+  rateLimited(): number;
   /** Forgets every job and queue item, like Cube with the memory driver restarting; with `downtimeMs` the port is closed meanwhile. */
   restart(options?: { downtimeMs?: number }): Promise<void>;
   /** Stops the server and drops open connections. */
@@ -133,6 +143,8 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     sameSecondRebuildFails: options.sameSecondRebuildFails ?? true,
     dedupInFlightBuilds: options.dedupInFlightBuilds ?? true,
   });
+  const limiter = options.rateLimit ? new FakeRateLimiter(options.rateLimit, clock) : undefined;
+  let refused = 0;
   const faults = new FaultInjector(options.seed ?? 1);
   faults.set(options.faults ?? []);
   const requests: RecordedRequest[] = [];
@@ -157,6 +169,10 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     };
     requests.push(record);
     const isJobs = record.path === jobsPath;
+    if (isJobs && limiter && !limiter.admit()) {
+      refused += 1;
+      return sendJson(res, record, 429, { error: 'Too Many Requests' }, { 'retry-after': limiter.retryAfter });
+    }
     for (const effect of isJobs ? faults.draw(action) : []) {
       if (await applyFault(effect, req, res, record)) return;
     }
@@ -214,6 +230,11 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     setModel: (model) => queue.setModel(model),
     setFaults: (rules) => faults.set(rules),
     posts: () => requests.filter((r) => r.issuedTokens !== undefined),
+    peakRequestsPerSecond: (action) =>
+      peakPerSecond(
+        requests.filter((r) => r.path === jobsPath && (action === undefined || r.action === action)).map((r) => r.atMs),
+      ),
+    rateLimited: () => refused,
     async restart(restartOptions = {}) {
       queue.forgetJobs(); // built tables stay: they live in the database, not in Cube
       if (restartOptions.downtimeMs !== undefined) {

@@ -20,6 +20,7 @@
  */
 export { createManualClock, realClock, type FakeClock, type ManualClock } from './clock.js';
 export { seededRandom, type FaultEffect, type FaultRule } from './faults.js';
+export { CUBE_CLOUD_RATE_LIMIT, peakPerSecond, type FakeRateLimit } from './rate-limit.js';
 export {
   startFakeCube,
   type FakeCube,

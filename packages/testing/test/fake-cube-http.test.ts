@@ -1,7 +1,7 @@
 /** The fake Cube's HTTP layer: authentication and scopes, validation in Cube's wording, and injected faults. */
 import { describe, expect, test } from 'vitest';
 import { SignJWT } from 'jose';
-import { sampleModel, startFakeCube } from '../src/index.js';
+import { createManualClock, peakPerSecond, sampleModel, startFakeCube } from '../src/index.js';
 import { rawJobs, selector, sleep, useFakeCubes } from './helpers.js';
 
 const start = useFakeCubes();
@@ -233,5 +233,45 @@ describe('faults', () => {
     expect(fake.statusOf(token as string)).toBe('processing');
     await sleep(80);
     expect(fake.statusOf(token as string)).toBe('done');
+  });
+});
+
+describe('rate limit', () => {
+  test('refuses requests above the rate with 429 and Retry-After, as Cube Cloud does, and counts them', async () => {
+    const clock = createManualClock(1_000_000);
+    const fake = await start({ clock, rateLimit: { requestsPerSecond: 5, burst: 5, retryAfterSeconds: 2 } });
+    const get = { action: 'get', tokens: ['a'] };
+    const first = await Promise.all(Array.from({ length: 8 }, () => rawJobs(fake, get)));
+    expect(first.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    expect(first.find((r) => r.status === 429)?.body).toEqual({ error: 'Too Many Requests' });
+    clock.advance(400); // two tokens refilled
+    const second = await Promise.all(Array.from({ length: 3 }, () => rawJobs(fake, get)));
+    expect(second.map((r) => r.status).sort()).toEqual([200, 200, 429]);
+    expect(fake.rateLimited()).toBe(4);
+    expect(fake.peakRequestsPerSecond()).toBe(11);
+    expect(fake.peakRequestsPerSecond('post')).toBe(0);
+  });
+
+  test('the 429 carries Retry-After', async () => {
+    const fake = await start({ rateLimit: { requestsPerSecond: 1, burst: 1, retryAfterSeconds: 3 } });
+    await rawJobs(fake, { action: 'get', tokens: ['a'] });
+    const response = await fetch(`${fake.url}/v1/pre-aggregations/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: await fake.signToken() },
+      body: JSON.stringify({ action: 'get', tokens: ['a'] }),
+    });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('3');
+  });
+});
+
+describe('peakPerSecond', () => {
+  test.each([
+    [[], 0],
+    [[0, 999], 2],
+    [[0, 1000], 1],
+    [[0, 10, 20, 1500, 1600, 1700, 1800], 4],
+  ])('%j → %i', (times, peak) => {
+    expect(peakPerSecond(times)).toBe(peak);
   });
 });

@@ -19,6 +19,7 @@ import {
 } from '../errors.js';
 import type { ResolvedClientOptions } from '../options.js';
 import type { TokenProvider } from '../auth.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
 import { abortableSleep, parseRetryAfterMs, retryDelayMs } from './retry.js';
 
@@ -41,6 +42,7 @@ export async function callJobsEndpoint(
   options: ResolvedClientOptions,
   tokenProvider: TokenProvider,
   redactor: Redactor,
+  limiter: RateLimiter,
   body: { action: 'post' | 'get' } & Record<string, unknown>,
   call: CallOptions = {},
 ): Promise<unknown> {
@@ -58,10 +60,19 @@ export async function callJobsEndpoint(
     };
     let retryAfterMs: number | undefined;
     try {
+      await limiter.acquire(call.signal);
+    } catch (reason) {
+      throw new CubeJobsAbortError(undefined, reason);
+    }
+    try {
       return await attemptOnce(options, tokenProvider, redactor, payload, request, timeoutMs, call.signal);
     } catch (error) {
+      if (error instanceof CubeJobsRateLimitError) {
+        retryAfterMs = error.retryAfterMs;
+        // Every request of this client waits with this one, retried or not.
+        limiter.pause(retryAfterMs ?? retryDelayMs(attempt, options.retryBaseDelayMs, options.retryMaxDelayMs));
+      }
       if (!(error instanceof CubeJobsError) || !error.retryable || attempt > maxRetries) throw redactor.error(error);
-      if (error instanceof CubeJobsRateLimitError) retryAfterMs = error.retryAfterMs;
     }
     try {
       await abortableSleep(
