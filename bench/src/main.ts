@@ -16,11 +16,17 @@ import { createLocalTestEnvironment } from '@cube-jobs/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { machineInfo } from './measure.js';
 import { formatMs, report, say } from './report.js';
-import type { BenchResults } from './results.js';
+import { LOAD_MODES, type BenchResults, type LoadMode, type LoadRunResult } from './results.js';
 import { parseBenchmark } from './scenarios/parse.js';
 import { detectionLatency, LATENCY_BUILDS, perBuildFigures } from './scenarios/per-build.js';
-import { bigBuild, concurrentBuilds } from './scenarios/scale.js';
+import { bigBuild } from './scenarios/big-build.js';
+import { loadRun } from './scenarios/load.js';
 import { SCALE } from './setup.js';
+
+/** Concurrent builds of each load run (`--builds` changes it). */
+const LOAD_BUILDS = 1000;
+/** How long each of them takes (real time). */
+const LOAD_BUILD_MS = 60_000;
 
 let phaseStarted = Date.now();
 /** Notes on standard error how long a phase took. */
@@ -30,8 +36,13 @@ function phase(name: string): void {
 }
 
 async function main(): Promise<void> {
-  const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const { values: flags } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, builds: { type: 'string', default: String(LOAD_BUILDS) } },
+  });
   const quick = flags.quick;
+  const builds = Number(flags.builds);
+  if (!Number.isInteger(builds) || builds < 1)
+    throw new Error(`--builds must be a whole number of builds, got ${flags.builds}`);
   const started = Date.now();
   say(
     `cube-jobs benchmark (${quick ? 'quick' : 'full'} mode): time scaled down ${SCALE}× (a 30-minute build lasts ${formatMs(1_800_000 / SCALE)} here);`,
@@ -49,8 +60,16 @@ async function main(): Promise<void> {
     phase('per-build figures');
     const latency = await detectionLatency(env, bundle);
     phase('detection latency');
-    const concurrent = await concurrentBuilds(env, bundle, quick);
-    phase('concurrent builds');
+    // Cube's load: the same concurrent builds read through the shared poller, independently, and by the naive loop.
+    const load = {} as Record<LoadMode, LoadRunResult>;
+    for (const mode of LOAD_MODES) {
+      load[mode] = await loadRun(env, bundle, { mode, builds, buildMs: LOAD_BUILD_MS });
+      phase(`${builds} concurrent builds, ${mode}`);
+    }
+    const load5000 = quick
+      ? undefined
+      : await loadRun(env, bundle, { mode: 'shared', builds: 5000, buildMs: LOAD_BUILD_MS, heapMiB: 384 });
+    if (load5000) phase('5000 concurrent builds, shared');
     const big = await bigBuild(env, bundle, quick);
     phase('big build');
     const parse = await parseBenchmark();
@@ -61,7 +80,8 @@ async function main(): Promise<void> {
       startedAt,
       perBuild,
       latency,
-      concurrent,
+      load,
+      load5000,
       bigBuild: big,
       parse,
     };

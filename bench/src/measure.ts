@@ -71,14 +71,16 @@ async function factsOf(
 ): Promise<BuildFacts> {
   const { events, runs } = await historyOf(env, workflowId);
   const mine = requestsOf(cube, workflowId);
-  const gets = mine.filter((r) => r.action === 'get');
+  // Status polls go through the client's shared poller, whose requests name no workflow: the per-build
+  // figures give each build a fake Cube of its own, so every get that Cube received is this build's.
+  const gets = cube.requests.filter((r) => r.action === 'get');
   const postTokens = mine.find((r) => r.issuedTokens)?.issuedTokens ?? [];
   const lastDone = Math.max(...cube.jobs.filter((j) => postTokens.includes(j.token)).map((j) => j.finishesAtMs));
   const startedMs = Number(events[0]?.eventTime?.seconds ?? 0) * 1000;
   return {
     events: events.length,
     historyBytes: historyBytes(events),
-    requests: mine.length,
+    requests: mine.filter((r) => r.action === 'post').length + gets.length,
     tokensPolled: gets.reduce((n, r) => n + ((r.body as { tokens?: unknown[] }).tokens?.length ?? 0), 0),
     latencyBuildMs: (closeMs - lastDone) * SCALE,
     buildDurationMs: (lastDone - Math.min(...mine.filter((r) => r.issuedTokens).map((r) => r.atMs))) * SCALE,

@@ -37,11 +37,29 @@ export interface LatencyFigures {
   readonly withinBound: number;
 }
 
-/** Many concurrent heartbeat-mode builds on one worker process. */
-export interface ScaleResult {
+/** Many concurrent builds on one worker process, against a rate-limited fake Cube. */
+export interface LoadRunResult {
+  readonly mode: LoadMode;
   readonly builds: number;
+  readonly partitions: number;
+  /** Build time of each build. */
+  readonly buildMs: number;
   readonly succeeded: number;
-  readonly buildRealMs: number;
+  readonly posts: number;
+  /** `get` requests Cube received (429s included). */
+  readonly statusRequests: number;
+  readonly tokensPolled: number;
+  /** The most `get` requests within any one second. */
+  readonly peakStatusRequestsPerSecond: number;
+  /** The most requests of any kind within any one second. */
+  readonly peakRequestsPerSecond: number;
+  /** Requests the fake refused with 429. */
+  readonly rateLimited: number;
+  /** Detection latency (build time). */
+  readonly latencyP50Ms: number;
+  readonly latencyP95Ms: number;
+  /** Share of builds noticed within max(1 s, 5 % of their duration), plus one tick with the shared poller. */
+  readonly withinBound: number;
   readonly wallMs: number;
   readonly peakRssBytes: number;
   readonly cpuSeconds: number;
@@ -81,8 +99,17 @@ export interface BenchResults {
   readonly startedAt: string;
   readonly perBuild: PerBuildResults;
   readonly latency: Record<Mode, LatencyFigures>;
-  readonly concurrent: ScaleResult;
+  /** N concurrent builds in each load mode. */
+  readonly load: Record<LoadMode, LoadRunResult>;
+  /** 5,000 concurrent builds with the shared poller (full mode only). */
+  readonly load5000: LoadRunResult | undefined;
   readonly bigBuild: { readonly heartbeat: BigBuildResult; readonly timer: BigBuildResult };
   readonly parse: ParseResult;
   readonly durationMs: number;
 }
+
+/** How the builds of a load run read their statuses. */
+export type LoadMode = 'shared' | 'independent' | 'baseline';
+
+/** Every load mode, in report order. */
+export const LOAD_MODES: readonly LoadMode[] = ['shared', 'independent', 'baseline'];

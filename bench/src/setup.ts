@@ -19,8 +19,8 @@ import { buildPreAggregations, naivePollingBuild } from './workflows.js';
  */
 export const SCALE = 5;
 
-/** A duration in build time, as real time. */
-export const scaled = (buildMs: number): number => Math.max(1, Math.round(buildMs / SCALE));
+/** A duration in build time, as real time (with `scale` 1, unchanged). */
+export const scaled = (buildMs: number, scale: number = SCALE): number => Math.max(1, Math.round(buildMs / scale));
 
 /** Fake Cube queue size: every build runs at once, so concurrent builds do not slow each other down. */
 const UNLIMITED = 100_000;
@@ -65,7 +65,13 @@ export function startBenchWorker(
   taskQueue: string,
   bundle: WorkflowBundleWithSourceMap,
 ) {
-  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+  // The poller's tick is a time constant like the poll intervals: scaled with them.
+  const client = createCubeJobsClient({
+    apiUrl: cube.url,
+    apiSecret: cube.apiSecret,
+    maxRetries: 0,
+    pollTickMs: scaled(1000),
+  });
   return Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -74,18 +80,19 @@ export function startBenchWorker(
   });
 }
 
-/** Starts a build in one of the three modes; poll intervals are the production defaults, scaled. */
+/** Starts a build in one of the three modes; poll intervals are the production defaults, scaled by `scale`. */
 export function startBuild(
   env: TestWorkflowEnvironment,
   taskQueue: string,
   mode: Mode,
   workflowId: string,
+  scale: number = SCALE,
 ): Promise<WorkflowHandle> {
   if (mode === 'baseline') {
     return env.client.workflow.start(naivePollingBuild, {
       taskQueue,
       workflowId,
-      args: [{ selector, sleepMs: scaled(10_000) }],
+      args: [{ selector, sleepMs: scaled(10_000, scale) }],
     });
   }
   return env.client.workflow.start(buildPreAggregations, {
@@ -94,7 +101,12 @@ export function startBuild(
     args: [
       {
         selector,
-        wait: { mode, pollInterval: scaled(1000), maxPollInterval: scaled(30_000), heartbeatTimeout: '30s' },
+        wait: {
+          mode,
+          pollInterval: scaled(1000, scale),
+          maxPollInterval: scaled(30_000, scale),
+          heartbeatTimeout: '30s',
+        },
       },
     ],
   });

@@ -1,6 +1,8 @@
 /**
  * A worker in its own process, so the scale benchmark can read its peak memory and CPU time.
- * Env: TEMPORAL_ADDRESS, TASK_QUEUE, CUBE_API_URL, CUBE_API_SECRET, MAX_ACTIVITIES, WORKFLOW_BUNDLE
+ * Env: TEMPORAL_ADDRESS, TASK_QUEUE, CUBE_API_URL, CUBE_API_SECRET, MAX_ACTIVITIES, WORKFLOW_BUNDLE,
+ * and the client's pacing: STATUS_POLLING (shared | independent), MAX_REQUESTS_PER_SECOND (a number or
+ * Infinity), STATUS_BATCH_SIZE, POLL_TICK_MS
  * (a file of workflow code bundled beforehand, as production workers load it: bundling in the worker
  * would leave webpack's memory in its heap).
  *
@@ -17,6 +19,10 @@ const client = createCubeJobsClient({
   apiUrl: process.env.CUBE_API_URL as string,
   apiSecret: process.env.CUBE_API_SECRET,
   maxRetries: 0,
+  ...(process.env.STATUS_POLLING ? { statusPolling: process.env.STATUS_POLLING as 'shared' | 'independent' } : {}),
+  ...(process.env.MAX_REQUESTS_PER_SECOND ? { maxRequestsPerSecond: Number(process.env.MAX_REQUESTS_PER_SECOND) } : {}),
+  ...(process.env.STATUS_BATCH_SIZE ? { statusBatchSize: Number(process.env.STATUS_BATCH_SIZE) } : {}),
+  ...(process.env.POLL_TICK_MS ? { pollTickMs: Number(process.env.POLL_TICK_MS) } : {}),
 });
 const max = Number(process.env.MAX_ACTIVITIES ?? 1000);
 const worker = await Worker.create({

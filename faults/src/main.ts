@@ -18,6 +18,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { badInput } from './cases/bad-input.js';
 import { cubeQuirks } from './cases/cube-quirks.js';
 import { cubeRestart } from './cases/cube-restart.js';
+import { manyWorkers } from './cases/many-workers.js';
 import { realCubeQuirks } from './cases/real-cube.js';
 import { secretScan } from './cases/secret-scan.js';
 import { shortLivedJwt } from './cases/short-lived-jwt.js';
@@ -29,6 +30,7 @@ import { FaultSuite, say, type CaseResult } from './context.js';
 /** The cases in running order, by the key `--only` names them with. */
 const CASES: ReadonlyArray<readonly [string, (suite: FaultSuite) => Promise<CaseResult | CaseResult[]>]> = [
   ['kill', workerKills],
+  ['many-workers', manyWorkers],
   ['cube-restart', cubeRestart],
   ['transient', transientFaults],
   ['temporal-restart', temporalRestart],

@@ -26,19 +26,23 @@ export async function perBuildFigures(
   const perBuild: PerBuildResults = {};
   await Promise.all(
     durations.map(async (duration) => {
-      const cube = await startBenchCube(12, scaled(duration));
-      const taskQueue = `bench-${duration}`;
-      const worker = await startBenchWorker(env, cube, taskQueue, bundle);
-      const facts = await worker.runUntil(
-        Promise.all(
-          MODES.map((mode) => runAndMeasure(env, cube, taskQueue, mode, `${mode}-${duration}-${Date.now()}`)),
-        ),
+      // Each build alone on its own fake Cube and worker: the shared poller has no one else to share with.
+      const facts = await Promise.all(
+        MODES.map(async (mode) => {
+          const cube = await startBenchCube(12, scaled(duration));
+          const taskQueue = `bench-${mode}-${duration}`;
+          const worker = await startBenchWorker(env, cube, taskQueue, bundle);
+          const measured = await worker.runUntil(
+            runAndMeasure(env, cube, taskQueue, mode, `${mode}-${duration}-${Date.now()}`),
+          );
+          await cube.stop();
+          return measured;
+        }),
       );
       perBuild[formatMs(duration)] = Object.fromEntries(MODES.map((mode, i) => [mode, facts[i]])) as Record<
         Mode,
         BuildFacts
       >;
-      await cube.stop();
     }),
   );
   return perBuild;

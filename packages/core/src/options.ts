@@ -39,7 +39,7 @@ export interface CubeJobsClientOptions {
   readonly retryBaseDelayMs?: number | undefined;
   /** Longest backoff delay, also the cap on `Retry-After`. @default 30000 */
   readonly retryMaxDelayMs?: number | undefined;
-  /** Most tokens per `get` request; longer lists (and the shared poller's ticks) are split. @default 1000 */
+  /** Most tokens per `get` request; longer lists (and the shared poller's ticks) are split. @default 10000 */
   readonly statusBatchSize?: number | undefined;
   /**
    * `shared`: every wait of this client reads its statuses through one poller, and the reads that fall
@@ -47,7 +47,7 @@ export interface CubeJobsClientOptions {
    * @default 'shared'
    */
   readonly statusPolling?: 'shared' | 'independent' | undefined;
-  /** The shared poller's tick: reads within one tick share a request, and wait at most this long. @default 500 */
+  /** The shared poller's tick: reads within one tick share a request, and wait at most this long. @default 1000 */
   readonly pollTickMs?: number | undefined;
   /**
    * Most requests per second this client sends to Cube, `post` and `get` alike (a token bucket; Cube
@@ -148,9 +148,9 @@ export interface ResolvedClientOptions {
 
 /** The client's defaults for the options that pace its requests. */
 export const DEFAULT_REQUEST_PACING = {
-  statusBatchSize: 1000,
+  statusBatchSize: 10_000,
   statusPolling: 'shared',
-  pollTickMs: 500,
+  pollTickMs: 1000,
   maxRequestsPerSecond: 50,
 } as const;
 

@@ -12,16 +12,16 @@ import type { JobStatus } from './job.js';
 
 /** How the poller batches reads. */
 export interface StatusPollerOptions {
-  /** Reads that arrive within one tick share a request; a read waits at most this long. @default 500 */
+  /** Reads that arrive within one tick share a request; a read waits at most this long. @default 1000 */
   readonly tickMs?: number | undefined;
-  /** Most tokens in one `get` request. @default 1000 */
+  /** Most tokens in one `get` request. @default 10000 */
   readonly maxTokensPerRequest?: number | undefined;
 }
 
 /** The poller's defaults. */
 export const DEFAULT_STATUS_POLLER = {
-  tickMs: 500,
-  maxTokensPerRequest: 1000,
+  tickMs: 1000,
+  maxTokensPerRequest: 10_000,
 } as const satisfies Required<StatusPollerOptions>;
 
 /** What the poller has done so far, for tests, metrics and sizing. */

@@ -29,6 +29,7 @@ async function setup(fake: FakeCubeOptions = {}, client: Partial<CubeJobsClientO
       apiUrl: cube.url,
       apiSecret: cube.apiSecret,
       retryBaseDelayMs: 5,
+      pollTickMs: 10, // builds here take milliseconds: a tick of the default 1 s would see them all done at once
       retryMaxDelayMs: 20,
       ...client,
     }),

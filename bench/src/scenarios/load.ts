@@ -1,0 +1,150 @@
+/**
+ * Cube's load under many concurrent builds: N builds of 12 partitions started at once on one worker
+ * process, against a fake Cube that enforces Cube Cloud's rate limit (100 requests/s, bursts to 1,000),
+ * in three ways: the shared poller (the default, `maxRequestsPerSecond: 100`), independent waits (each
+ * build polls on its own, as before; no client-side limit), and the naive 10 s loop of Cube's Airflow
+ * and Prefect integrations (independent, no limit). Measures the status requests Cube received, the
+ * busiest second, 429s, detection latency, and the worker's memory and CPU time.
+ *
+ * Unlike the other scenarios this one runs in real time: scaling it would make the worker's CPU five
+ * times as busy, and requests per second are counted per real second.
+ *
+ * @module
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CUBE_CLOUD_RATE_LIMIT, spawnWorkerProcess, startFakeCube, type FakeCube } from '@cube-jobs/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { cpuSeconds, percentile, procMemoryBytes } from '../measure.js';
+import type { LoadMode, LoadRunResult } from '../results.js';
+import { benchModel, startBuild } from '../setup.js';
+
+/** The client's pacing in each mode, as the worker process reads it from its environment. */
+const PACING: Record<LoadMode, Record<string, string>> = {
+  shared: { STATUS_POLLING: 'shared', MAX_REQUESTS_PER_SECOND: '100' },
+  independent: { STATUS_POLLING: 'independent', MAX_REQUESTS_PER_SECOND: 'Infinity', STATUS_BATCH_SIZE: '1000' },
+  baseline: { STATUS_POLLING: 'independent', MAX_REQUESTS_PER_SECOND: 'Infinity', STATUS_BATCH_SIZE: '1000' },
+};
+
+/** Options of one load run. */
+export interface LoadRunOptions {
+  readonly mode: LoadMode;
+  readonly builds: number;
+  /** How long each build's partitions take (real time). */
+  readonly buildMs: number;
+  /** Partitions per build. @default 12 */
+  readonly partitions?: number;
+  /** V8 heap cap of the worker process, in MiB. @default 192 */
+  readonly heapMiB?: number;
+}
+
+/** Starts the builds of one run, at once: heartbeat-mode builds, or the naive loop for the baseline. */
+function startBuilds(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  mode: LoadMode,
+  builds: number,
+  t0: number,
+): Promise<WorkflowHandle[]> {
+  const buildMode = mode === 'baseline' ? 'baseline' : 'heartbeat';
+  return Promise.all(
+    Array.from({ length: builds }, (_, i) => startBuild(env, taskQueue, buildMode, `load-${mode}-${i}-${t0}`, 1)),
+  );
+}
+
+/** Detection latency of each build: its close minus the moment its last job finished. */
+async function latencies(
+  cube: FakeCube,
+  handles: readonly WorkflowHandle[],
+): Promise<{ latencyMs: number; durationMs: number }[]> {
+  const jobsByToken = new Map(cube.jobs.map((job) => [job.token, job]));
+  const postsByWorkflow = new Map(
+    cube.posts().map((post) => [String(post.headers['x-request-id'] ?? '').split(':')[0], post]),
+  );
+  const out: { latencyMs: number; durationMs: number }[] = [];
+  for (const handle of handles) {
+    const post = postsByWorkflow.get(handle.workflowId);
+    const closeMs = (await handle.describe()).closeTime?.getTime();
+    if (!post || closeMs === undefined) continue;
+    const lastDone = Math.max(...(post.issuedTokens ?? []).map((token) => jobsByToken.get(token)?.finishesAtMs ?? 0));
+    out.push({ latencyMs: closeMs - lastDone, durationMs: lastDone - post.atMs });
+  }
+  return out;
+}
+
+/** One run: a worker process, a rate-limited fake Cube, `builds` builds at once. */
+export async function loadRun(
+  env: TestWorkflowEnvironment,
+  bundle: WorkflowBundleWithSourceMap,
+  options: LoadRunOptions,
+): Promise<LoadRunResult> {
+  const { mode, builds } = options;
+  const cube = await startFakeCube({
+    sameSecondRebuildFails: false,
+    dedupInFlightBuilds: false,
+    model: benchModel(options.partitions ?? 12, options.buildMs),
+    concurrency: 100_000,
+    rateLimit: CUBE_CLOUD_RATE_LIMIT,
+  });
+  const taskQueue = `bench-load-${mode}-${builds}`;
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'cube-jobs-bench-')), 'workflows.js');
+  writeFileSync(bundlePath, bundle.code);
+  // A worker sized for the job: a bounded V8 heap makes the garbage of a thousand waits get collected early.
+  const child = await spawnWorkerProcess({
+    script: fileURLToPath(new URL('../worker-process.js', import.meta.url)),
+    nodeArgs: [`--max-old-space-size=${options.heapMiB ?? 192}`],
+    env: {
+      TEMPORAL_ADDRESS: env.address,
+      TASK_QUEUE: taskQueue,
+      CUBE_API_URL: cube.url,
+      CUBE_API_SECRET: cube.apiSecret,
+      MAX_ACTIVITIES: String(builds),
+      MAX_CACHED_WORKFLOWS: '100',
+      WORKFLOW_BUNDLE: bundlePath,
+      ...PACING[mode],
+    },
+  });
+  const pid = child.pid as number;
+  const cpuBefore = cpuSeconds(pid);
+  const t0 = Date.now();
+  const handles = await startBuilds(env, taskQueue, mode, builds, t0);
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, procMemoryBytes(pid, 'VmRSS'))), 200);
+  const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
+  clearInterval(sampler);
+  const wallMs = Date.now() - t0;
+  const hwm = procMemoryBytes(pid, 'VmHWM');
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  child.kill('SIGTERM');
+  const measured = await latencies(cube, handles);
+  const gets = cube.requests.filter((r) => r.action === 'get');
+  await cube.stop();
+  rmSync(dirname(bundlePath), { recursive: true, force: true });
+  const values = measured.map((m) => m.latencyMs);
+  return {
+    mode,
+    builds,
+    partitions: options.partitions ?? 12,
+    buildMs: options.buildMs,
+    succeeded: outcomes.filter((o) => o.status === 'fulfilled').length,
+    posts: cube.posts().length,
+    statusRequests: gets.length,
+    tokensPolled: gets.reduce((n, r) => n + ((r.body as { tokens?: unknown[] }).tokens?.length ?? 0), 0),
+    peakStatusRequestsPerSecond: cube.peakRequestsPerSecond('get'),
+    peakRequestsPerSecond: cube.peakRequestsPerSecond(),
+    rateLimited: cube.rateLimited(),
+    latencyP50Ms: percentile(values, 50),
+    latencyP95Ms: percentile(values, 95),
+    // The shared poller may add one tick (1 s) to the bound.
+    withinBound:
+      measured.filter((m) => m.latencyMs <= Math.max(1000, 0.05 * m.durationMs) + (mode === 'shared' ? 1000 : 0))
+        .length / Math.max(1, measured.length),
+    wallMs,
+    peakRssBytes: Math.max(peakRss, hwm),
+    cpuSeconds: cpu,
+  };
+}
