@@ -6,7 +6,7 @@
  */
 import { createCubeJobsClient } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
-import { startFakeCube, type FakeCube, type FakeCubeModel } from '@cube-jobs/testing';
+import { startFakeCube, type FakeCube, type FakeCubeModel, type FakeCubeOptions } from '@cube-jobs/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -48,13 +48,18 @@ export function benchModel(partitions: number, durationMs: number | (() => numbe
  * of identical builds are off (concurrent builds of the same partitions by different modes would
  * otherwise fail or merge into each other; the benchmark measures cost, not those quirks).
  */
-export function startBenchCube(partitions: number, durationMs: number | (() => number)): Promise<FakeCube> {
+export function startBenchCube(
+  partitions: number,
+  durationMs: number | (() => number),
+  extra: Pick<FakeCubeOptions, 'rateLimit'> = {},
+): Promise<FakeCube> {
   return startFakeCube({
     sameSecondRebuildFails: false,
     dedupInFlightBuilds: false,
     model: benchModel(partitions, durationMs),
     concurrency: UNLIMITED,
     buildDurationMs: typeof durationMs === 'number' ? durationMs : 1,
+    ...extra,
   });
 }
 

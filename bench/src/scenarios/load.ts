@@ -11,17 +11,13 @@
  *
  * @module
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CUBE_CLOUD_RATE_LIMIT, spawnWorkerProcess, startFakeCube, type FakeCube } from '@cube-jobs/testing';
+import { CUBE_CLOUD_RATE_LIMIT, spawnWorkerProcess, type FakeCube } from '@cube-jobs/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { cpuSeconds, percentile, procMemoryBytes } from '../measure.js';
 import type { LoadMode, LoadRunResult } from '../results.js';
-import { benchModel, startBuild } from '../setup.js';
+import { startBenchCube, startBuild } from '../setup.js';
 
 /** The client's pacing in each mode, as the worker process reads it from its environment. */
 const PACING: Record<LoadMode, Record<string, string>> = {
@@ -79,20 +75,13 @@ async function latencies(
 /** One run: a worker process, a rate-limited fake Cube, `builds` builds at once. */
 export async function loadRun(
   env: TestWorkflowEnvironment,
-  bundle: WorkflowBundleWithSourceMap,
+  /** A file holding the workflow code bundled once beforehand, which the worker process loads. */
+  bundlePath: string,
   options: LoadRunOptions,
 ): Promise<LoadRunResult> {
   const { mode, builds } = options;
-  const cube = await startFakeCube({
-    sameSecondRebuildFails: false,
-    dedupInFlightBuilds: false,
-    model: benchModel(options.partitions ?? 12, options.buildMs),
-    concurrency: 100_000,
-    rateLimit: CUBE_CLOUD_RATE_LIMIT,
-  });
+  const cube = await startBenchCube(options.partitions ?? 12, options.buildMs, { rateLimit: CUBE_CLOUD_RATE_LIMIT });
   const taskQueue = `bench-load-${mode}-${builds}`;
-  const bundlePath = join(mkdtempSync(join(tmpdir(), 'cube-jobs-bench-')), 'workflows.js');
-  writeFileSync(bundlePath, bundle.code);
   // A worker sized for the job: a bounded V8 heap makes the garbage of a thousand waits get collected early.
   const child = await spawnWorkerProcess({
     script: fileURLToPath(new URL('../worker-process.js', import.meta.url)),
@@ -123,7 +112,6 @@ export async function loadRun(
   const measured = await latencies(cube, handles);
   const gets = cube.requests.filter((r) => r.action === 'get');
   await cube.stop();
-  rmSync(dirname(bundlePath), { recursive: true, force: true });
   const values = measured.map((m) => m.latencyMs);
   return {
     mode,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { TokenProvider } from './auth.js';
 import { CubeJobsConfigError } from './errors.js';
 import { SecurityContextSchema } from './schemas.js';
+import { DEFAULT_STATUS_POLLER } from './status-poller.js';
 import { toValidationIssues } from './validation.js';
 
 /** The `fetch` signature the client needs (the global `fetch` fits). */
@@ -148,9 +149,9 @@ export interface ResolvedClientOptions {
 
 /** The client's defaults for the options that pace its requests. */
 export const DEFAULT_REQUEST_PACING = {
-  statusBatchSize: 10_000,
+  statusBatchSize: DEFAULT_STATUS_POLLER.maxTokensPerRequest,
   statusPolling: 'shared',
-  pollTickMs: 1000,
+  pollTickMs: DEFAULT_STATUS_POLLER.tickMs,
   maxRequestsPerSecond: 50,
 } as const;
 

@@ -14,6 +14,7 @@ import {
   type BuildPreAggregationsInput,
 } from '../src/index.js';
 import { baseSelector, createWorker, failureOf, fastWait, startCube, useBuildEnvironment } from './environment.js';
+import { equalSelectors } from './selectors.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -216,16 +217,7 @@ describe('deadline, cancellation, progress, input', () => {
 
 describe('deterministic workflow ids', () => {
   test('a second start of an equal selector attaches to the running build', async () => {
-    const a = {
-      contexts: [{ securityContext: { tenant: 'x', region: 'eu' } }],
-      timezones: ['UTC'],
-      cubes: ['orders', 'customers'],
-    };
-    const b = {
-      cubes: ['customers', 'orders'],
-      timezones: ['UTC'],
-      contexts: [{ securityContext: { region: 'eu', tenant: 'x' } }],
-    };
+    const { a, b } = equalSelectors;
     const started = await startCube({ buildDurationMs: 500 });
     const { worker, taskQueue } = await createWorker(devServer.env, started.client);
     const workflowId = buildWorkflowId(a, { deployment: `t-${Date.now()}` });

@@ -11,6 +11,7 @@ import { BUILD_DEFAULTS, resolveBuildInput } from '../src/input.js';
 import { asJobStatus, describeJobs, mergeJobRecords, statusOf } from '../src/job-records.js';
 import { isSameSecondCollision, narrowSelector, planRetrigger } from '../src/retrigger-plan.js';
 import { pollScheduleOf } from '../src/wait-modes.js';
+import { equalSelectors } from './selectors.js';
 import { buildWorkflowId, type BuildJob } from '../src/index.js';
 
 const selector = {
@@ -247,16 +248,7 @@ describe('pollScheduleOf', () => {
 
 describe('buildWorkflowId', () => {
   test('gives equal selectors one id whatever their key and list order', () => {
-    const a = {
-      contexts: [{ securityContext: { tenant: 'x', region: 'eu' } }],
-      timezones: ['UTC'],
-      cubes: ['orders', 'customers'],
-    };
-    const b = {
-      cubes: ['customers', 'orders'],
-      timezones: ['UTC'],
-      contexts: [{ securityContext: { region: 'eu', tenant: 'x' } }],
-    };
+    const { a, b } = equalSelectors;
     expect(buildWorkflowId(a, { deployment: 'prod' })).toBe(buildWorkflowId(b, { deployment: 'prod' }));
     expect(buildWorkflowId(a, { deployment: 'prod' })).not.toBe(buildWorkflowId(a, { deployment: 'staging' }));
     expect(buildWorkflowId(a)).toMatch(/^cube-preagg-build:default:[0-9a-f]{32}$/);

@@ -4,8 +4,9 @@
  * sees no 429, a 429 pauses every wait without failing any, and cancelling one build leaves the others.
  */
 import { describe, expect, test } from 'vitest';
+import type { CubeJobsClient } from '@cube-jobs/core';
 import type { FakeCube } from '@cube-jobs/testing';
-import { buildPreAggregations } from '../src/index.js';
+import { buildPreAggregations, type BuildWaitOptions } from '../src/index.js';
 import { baseSelector, createWorker, fastWait, startCube, useBuildEnvironment } from './environment.js';
 
 const devServer = useBuildEnvironment();
@@ -23,22 +24,27 @@ function statusRequests(cube: FakeCube) {
   return { count: gets.length, tokens: gets.map((r) => (r.body as { tokens: string[] }).tokens.length) };
 }
 
+/** Runs `count` tenants' builds at once on one worker with the real activities over `client`, to their end. */
+async function runTenantBuilds(client: CubeJobsClient, count: number, name: string, wait: BuildWaitOptions = fastWait) {
+  const { worker, taskQueue } = await createWorker(devServer.env, client);
+  return worker.runUntil(
+    Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        devServer.env.client.workflow.execute(buildPreAggregations, {
+          taskQueue,
+          workflowId: `${name}-${i}-${Date.now()}`,
+          args: [{ selector: tenantSelector(i), wait }],
+        }),
+      ),
+    ),
+  );
+}
+
 describe('shared polling on one worker', () => {
   test('20 concurrent builds share their status requests: fewer requests than builds, one post each', async () => {
     const builds = 20;
     const { cube, client } = await startCube({ buildDurationMs: 1500, concurrency: 1000 }, { pollTickMs: 250 });
-    const { worker, taskQueue } = await createWorker(devServer.env, client);
-    const results = await worker.runUntil(
-      Promise.all(
-        Array.from({ length: builds }, (_, i) =>
-          devServer.env.client.workflow.execute(buildPreAggregations, {
-            taskQueue,
-            workflowId: `shared-${i}-${Date.now()}`,
-            args: [{ selector: tenantSelector(i), wait: { ...fastWait, pollInterval: 200 } }],
-          }),
-        ),
-      ),
-    );
+    const results = await runTenantBuilds(client, builds, 'shared', { ...fastWait, pollInterval: 200 });
     expect(results.map((r) => r.outcome)).toEqual(Array(builds).fill('succeeded'));
     expect(cube.posts()).toHaveLength(builds);
     const polls = results.reduce((n, r) => n + r.polls, 0);
@@ -55,18 +61,7 @@ describe('shared polling on one worker', () => {
       { buildDurationMs: 800, concurrency: 1000, rateLimit: { requestsPerSecond: 4, burst: 4 } },
       { maxRequestsPerSecond: 3, rateLimitBurst: 3, pollTickMs: 100 },
     );
-    const { worker, taskQueue } = await createWorker(devServer.env, client);
-    const results = await worker.runUntil(
-      Promise.all(
-        Array.from({ length: 8 }, (_, i) =>
-          devServer.env.client.workflow.execute(buildPreAggregations, {
-            taskQueue,
-            workflowId: `limited-${i}-${Date.now()}`,
-            args: [{ selector: tenantSelector(i), wait: fastWait }],
-          }),
-        ),
-      ),
-    );
+    const results = await runTenantBuilds(client, 8, 'limited');
     expect(results.map((r) => r.outcome)).toEqual(Array(8).fill('succeeded'));
     expect(cube.rateLimited()).toBe(0);
     // Within any second: the client's burst, plus what its rate refills.
@@ -79,18 +74,7 @@ describe('shared polling on one worker', () => {
       concurrency: 1000,
       faults: [{ kind: 'rate-limit', action: 'get', retryAfterSeconds: 1, times: 2 }],
     });
-    const { worker, taskQueue } = await createWorker(devServer.env, client);
-    const results = await worker.runUntil(
-      Promise.all(
-        Array.from({ length: 6 }, (_, i) =>
-          devServer.env.client.workflow.execute(buildPreAggregations, {
-            taskQueue,
-            workflowId: `throttled-${i}-${Date.now()}`,
-            args: [{ selector: tenantSelector(i), wait: fastWait }],
-          }),
-        ),
-      ),
-    );
+    const results = await runTenantBuilds(client, 6, 'throttled');
     expect(results.map((r) => r.outcome)).toEqual(Array(6).fill('succeeded'));
     expect(cube.requests.filter((r) => r.status === 429)).toHaveLength(2);
     expect(cube.posts()).toHaveLength(6);

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { createHash, randomUUID } from 'node:crypto';
 import type { FakeClock } from './clock.js';
+import { jobToken, partitionTableNames } from './fake-cube-naming.js';
 import {
   intersects,
   listPreAggregations,
@@ -65,19 +65,6 @@ export interface JobsAnswer {
 interface Instant {
   readonly now: number;
   readonly liveIds: ReadonlySet<string>;
-}
-
-/** Cube's version suffix of a table name: the build time in whole seconds, base 32. */
-function base32Seconds(ms: number): string {
-  return Math.floor(ms / 1000).toString(32);
-}
-
-/** An 8-character version hash, in the alphabet of Cube's table suffixes. */
-function version(seed: string): string {
-  return BigInt(`0x${createHash('md5').update(seed).digest('hex').slice(0, 10)}`)
-    .toString(32)
-    .padStart(8, 'a')
-    .slice(0, 8);
 }
 
 /** How a pre-aggregation's build of one partition ends, per its definition. */
@@ -211,25 +198,18 @@ export class FakeBuildQueue {
     planned: number;
   }): FakeJob {
     const { pre, ref, securityContext, requestId, now } = job;
-    const logicalTable =
-      `${this.options.preAggregationsSchema}.${pre.cube}_${pre.definition.name}${job.partitionSuffix ?? ''}`.toLowerCase();
-    const structure = version(`${pre.id}|structure`);
-    const content = version(
-      `${pre.id}|${ref.timezone}|${ref.partitionStart ?? ''}|${JSON.stringify(securityContext)}|content`,
-    );
-    const table = `${logicalTable}_${content}_${structure}_${base32Seconds(now)}`;
-    const token = createHash('md5')
-      .update(
-        JSON.stringify({
-          requestId,
-          table,
-          timezone: ref.timezone,
-          n: this.jobs.size + job.planned,
-          nonce: randomUUID(),
-        }),
-      )
-      .digest('hex');
-    const buildKey = `${logicalTable}_${content}_${structure}`;
+    const { logicalTable, table, buildKey } = partitionTableNames({
+      schema: this.options.preAggregationsSchema,
+      cube: pre.cube,
+      name: pre.definition.name,
+      preAggregationId: pre.id,
+      partitionSuffix: job.partitionSuffix,
+      partitionStart: ref.partitionStart,
+      timezone: ref.timezone,
+      securityContext,
+      plannedAtMs: now,
+    });
+    const token = jobToken({ requestId, table, timezone: ref.timezone, n: this.jobs.size + job.planned });
     const twin = this.queuedBuilds.get(buildKey);
     if (this.options.dedupInFlightBuilds && twin && now < twin.finishesAtMs) {
       return { ...twin, token, requestId, table, enqueuedAtMs: now, securityContext, dedupedInto: twin.token };
