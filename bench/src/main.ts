@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLocalTestEnvironment } from '@cube-jobs/testing';
+import { createLocalTestEnvironment } from '@cube-jobs/testing/temporal';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { machineInfo } from './measure.js';
 import { formatMs, report, say } from './report.js';

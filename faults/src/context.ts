@@ -12,14 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { createCubeJobsClient, type CubeJobsClientOptions } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
 import { buildPreAggregations, workflowsPath, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
-import {
-  spawnWorkerProcess,
-  startDevServer,
-  startFakeCube,
-  type DevServer,
-  type FakeCube,
-  type FakeCubeOptions,
-} from '@cube-jobs/testing';
+import { spawnWorkerProcess, startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
+import { startDevServer, type DevServer } from '@cube-jobs/testing/temporal';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 

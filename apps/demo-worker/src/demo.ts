@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { spawnSampleCube } from '@cube-jobs/sample-cube';
-import { startDevServer } from '@cube-jobs/testing';
+import { startDevServer } from '@cube-jobs/testing/temporal';
 import { buildPreAggregations, buildWorkflowId, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';

@@ -1,11 +1,10 @@
 /**
- * The demo's worker: the Cube jobs activities around a configured client, and the workflows.
+ * The demo's worker: `cubeJobsPlugin` registers the workflow and the activities around a configured client.
  *
  * @module
  */
 import { createCubeJobsClient, type CubeJobsClient } from '@cube-jobs/core';
-import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
-import { workflowsPath } from '@cube-jobs/temporal-workflows';
+import { cubeJobsPlugin } from '@cube-jobs/temporal-workflows';
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 
 /** Cube credentials: an API secret (the client mints short-lived JWTs) or a ready token. */
@@ -37,8 +36,7 @@ export async function createDemoWorker(options: {
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath,
-    activities: createCubeJobsActivities({ client: createWorkerCubeClient(options.cube) }),
+    plugins: [cubeJobsPlugin({ client: createWorkerCubeClient(options.cube) })],
   });
   return { worker, connection };
 }

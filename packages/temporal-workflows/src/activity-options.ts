@@ -38,6 +38,15 @@ export function triggerAttemptsWithin(budgetMs: number): number {
 }
 
 /**
+ * Backoffs longer than this become durable timers between workflow tasks instead of a wait inside one.
+ * The SDK's default (1 minute) keeps the whole retry sequence in one workflow task while Cube is down:
+ * the task is heartbeated for minutes and the worker logs `TMPRL1104 Workflow task duration exceeded`.
+ * With 1 s only the first retry waits inside the task; each later one costs a timer (about 5 history
+ * events, and only while Cube fails).
+ */
+export const TRIGGER_LOCAL_RETRY_THRESHOLD_MS = 1000;
+
+/**
  * The trigger runs as a local activity: its result (the tokens) is recorded as one marker event in the
  * workflow task that ran it, instead of three activity events and a workflow task of their own. With a
  * deadline it is tried again for as long as the deadline allows (Cube may be briefly unreachable when
@@ -46,6 +55,7 @@ export function triggerAttemptsWithin(budgetMs: number): number {
 export function triggerActivity(remainingMs: number | undefined) {
   return proxyLocalActivities<CubeJobsActivities>({
     startToCloseTimeout: '1 minute',
+    localRetryThreshold: TRIGGER_LOCAL_RETRY_THRESHOLD_MS,
     retry: {
       initialInterval: TRIGGER_RETRY.initialMs,
       maximumInterval: TRIGGER_RETRY.maxMs,

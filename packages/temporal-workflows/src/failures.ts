@@ -16,6 +16,25 @@ export function invalidInputFailure(error: CubeJobsValidationError): Application
   return ApplicationFailure.nonRetryable(error.message, BUILD_FAILURE_TYPES.invalidInput, { issues: error.issues });
 }
 
+/**
+ * The trigger is a local activity, so it runs on the worker that runs the workflow; that worker does not
+ * have it. Retrying cannot help: the worker has to be configured.
+ */
+export function activitiesMissingFailure(taskQueue: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `The worker on task queue "${taskQueue}" runs buildPreAggregations but not the cube-jobs activities. ` +
+      'Create it with `plugins: [cubeJobsPlugin({ client })]` (from @cube-jobs/temporal-workflows), or add ' +
+      '`activities: createCubeJobsActivities({ client })` (from @cube-jobs/temporal-activities) to the same worker: ' +
+      'the trigger runs as a local activity, on the worker that runs the workflow.',
+    BUILD_FAILURE_TYPES.activitiesMissing,
+  );
+}
+
+/** Whether an error is the SDK's refusal to schedule a local activity the worker does not have. */
+export function isUnregisteredLocalActivity(error: unknown): boolean {
+  return error instanceof ReferenceError && /Local activity of type '.*' not registered on worker/.test(error.message);
+}
+
 /** The message of the last error a step failed with, as ` (last error: …)`, or nothing. */
 function lastErrorOf(cause: unknown): string {
   if (!(cause instanceof Error)) return '';

@@ -1,29 +1,19 @@
 /**
- * `@cube-jobs/temporal-workflows`: the `buildPreAggregations` workflow and what a worker or client
- * needs around it. This entry is Node-side: pass {@link workflowsPath} to `Worker.create`, and import
- * workflow code itself from `@cube-jobs/temporal-workflows/workflows`.
+ * `@cube-jobs/temporal-workflows`: the Node side of the `buildPreAggregations` workflow: the worker
+ * plugin, the workflows module's path, deterministic workflow ids, and live progress for clients.
+ * Workflow code imports from `@cube-jobs/temporal-workflows/workflow` instead (this entry reads the
+ * file system and cannot be bundled).
  *
  * @example
  * ```ts
- * import { workflowsPath, buildWorkflowId } from '@cube-jobs/temporal-workflows';
- * const worker = await Worker.create({ taskQueue: 'cube-jobs', workflowsPath, activities: createCubeJobsActivities({ client }) });
+ * import { cubeJobsPlugin, buildWorkflowId } from '@cube-jobs/temporal-workflows';
+ * const worker = await Worker.create({ connection, taskQueue: 'cube-jobs', plugins: [cubeJobsPlugin({ client })] });
  * ```
  *
  * @module
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const compiledWorkflows = fileURLToPath(new URL('./workflows.js', import.meta.url));
-
-/**
- * Absolute path of the workflows module, for `Worker.create({ workflowsPath })` or `bundleWorkflowCode`.
- * Points at the compiled file, or at the TypeScript source when this module itself runs from source.
- */
-export const workflowsPath: string = existsSync(compiledWorkflows)
-  ? compiledWorkflows
-  : compiledWorkflows.replace(/\.js$/, '.ts');
-
+export { workflowsPath } from './workflows-path.js';
+export { CUBE_JOBS_PLUGIN_NAME, CubeJobsPlugin, cubeJobsPlugin, type CubeJobsPluginOptions } from './plugin.js';
 export { buildPreAggregations, getBuildProgress } from './workflows.js';
 export { buildWorkflowId, type BuildWorkflowIdOptions } from './workflow-id.js';
 export { BUILD_DEFAULTS } from './input.js';

@@ -141,6 +141,8 @@ export const BUILD_FAILURE_TYPES = {
   buildFailed: ERROR_NAMES.buildFailed,
   deadline: ERROR_NAMES.waitTimeout,
   invalidInput: ERROR_NAMES.validation,
+  /** The worker running the workflow does not host the cube-jobs activities (see `cubeJobsPlugin`). */
+  activitiesMissing: 'CubeJobsActivitiesMissingError',
 } as const;
 
 export type { JobTarget };

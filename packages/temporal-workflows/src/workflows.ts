@@ -14,9 +14,24 @@ import {
   summarizeJobs,
   type PreAggregationSelector,
 } from '@cube-jobs/core/protocol';
-import { ApplicationFailure, defineQuery, isCancellation, log, setHandler, sleep } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  defineQuery,
+  isCancellation,
+  log,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { NON_RETRYABLE_FAILURE_TYPES, triggerActivity } from './activity-options.js';
-import { buildFailedFailure, deadlineFailure, invalidInputFailure, waitDeadlineFailure } from './failures.js';
+import {
+  activitiesMissingFailure,
+  buildFailedFailure,
+  deadlineFailure,
+  invalidInputFailure,
+  isUnregisteredLocalActivity,
+  waitDeadlineFailure,
+} from './failures.js';
 import { resolveBuildInput, type ResolvedBuildInput } from './input.js';
 import { asJobStatus, mergeJobRecords, unfinishedJobs } from './job-records.js';
 import { planRetrigger, SAME_SECOND_BACKOFF_MS } from './retrigger-plan.js';
@@ -101,6 +116,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
     try {
       ({ tokens } = await triggerActivity(left)({ selector }));
     } catch (error) {
+      if (isUnregisteredLocalActivity(error)) throw activitiesMissingFailure(workflowInfo().taskQueue);
       if (remainingMs() === undefined || isFinalError(error)) throw error;
       throw deadlineFailure('triggering', error, state.jobs);
     }

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { createCubeJobsClient, type CubeJobsClient, type CubeJobsClientOptions } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
-import { createLocalTestEnvironment, startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
+import { startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
+import { createLocalTestEnvironment } from '@cube-jobs/testing/temporal';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
@@ -33,6 +34,8 @@ export function quietRuntime(): void {
       capturedLogs.push(line);
       if (entry.level === 'WARN' || entry.level === 'ERROR') console.warn(line);
     }),
+    // The SDK core's own warnings (e.g. TMPRL1104) reach the same logger, so tests can assert on them.
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
   });
 }
 

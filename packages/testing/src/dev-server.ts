@@ -6,7 +6,7 @@
  * @module
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
 import { NativeConnection } from '@temporalio/worker';
 import { superviseChild } from './child-process.js';
 import { resolveTemporalCli } from './temporal-cli.js';
@@ -22,18 +22,6 @@ export interface DevServer {
   readonly uiPort: number;
   /** Stops the server and waits for it to exit. */
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Options of {@link startDevServer}. */

@@ -1,8 +1,9 @@
 /**
  * `@cube-jobs/testing`: a fake Cube jobs server that follows the protocol of Cube's
  * `/v1/pre-aggregations/jobs` endpoint, for this project's tests and for your own workflow tests,
- * plus {@link resolveTemporalCli} to find or build a Temporal dev server binary without downloads and
- * {@link createLocalTestEnvironment} to start a `TestWorkflowEnvironment` on it.
+ * plus {@link resolveTemporalCli} to find or build a Temporal dev server binary without downloads. This
+ * entry does not import Temporal: the dev server and the `TestWorkflowEnvironment` helpers are in
+ * `@cube-jobs/testing/temporal`.
  *
  * @example
  * ```ts
@@ -55,13 +56,7 @@ export {
   type ConformanceScenario,
   type ConformanceTarget,
 } from './conformance.js';
-export { freePort, startDevServer, type DevServer, type DevServerOptions } from './dev-server.js';
-export {
-  createLocalTestEnvironment,
-  isDevServerStartupTimeout,
-  type DevServerExecutable,
-  type LocalTestEnvironmentOptions,
-} from './test-environment.js';
+export { freePort } from './ports.js';
 export {
   spawnWorkerProcess,
   superviseChild,

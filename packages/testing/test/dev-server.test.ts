@@ -4,7 +4,8 @@
 import { createServer, type Server } from 'node:net';
 import { NativeConnection } from '@temporalio/worker';
 import { afterEach, describe, expect, test } from 'vitest';
-import { freePort, startDevServer, type DevServer } from '../src/index.js';
+import { freePort } from '../src/index.js';
+import { startDevServer, type DevServer } from '../src/temporal.js';
 
 let server: DevServer | undefined;
 let blocker: Server | undefined;

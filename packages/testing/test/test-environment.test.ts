@@ -6,7 +6,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createLocalTestEnvironment, isDevServerStartupTimeout, resolveTemporalCli } from '../src/index.js';
+import { resolveTemporalCli } from '../src/index.js';
+import { createLocalTestEnvironment, isDevServerStartupTimeout } from '../src/temporal.js';
 
 let dir: string;
 let cliPath: string;

@@ -1,0 +1,34 @@
+/**
+ * `@cube-jobs/temporal-workflows/workflow`: everything workflow code may import, and nothing else.
+ * Safe in Temporal's workflow sandbox (no Node built-ins, no worker-side code); a bundle test holds it
+ * to that.
+ *
+ * Run `buildPreAggregations` as a child of your own workflow, and re-export it from your workflows
+ * module so your worker registers it:
+ *
+ * @example
+ * ```ts
+ * import { executeChild } from '@temporalio/workflow';
+ * import { buildPreAggregations, BUILD_FAILURE_TYPES } from '@cube-jobs/temporal-workflows/workflow';
+ * export { buildPreAggregations } from '@cube-jobs/temporal-workflows/workflow';
+ *
+ * export async function nightly(): Promise<void> {
+ *   await executeChild(buildPreAggregations, { args: [{ selector }], workflowId: 'nightly-build' });
+ * }
+ * ```
+ *
+ * Node-side helpers (the worker plugin, `workflowsPath`, `buildWorkflowId`) live in the package root.
+ *
+ * @module
+ */
+export { buildPreAggregations, getBuildProgress } from './workflows.js';
+export { BUILD_DEFAULTS } from './input.js';
+export * from './types.js';
+export {
+  CubeJobsValidationError,
+  ERROR_NAMES,
+  parseSelector,
+  type JobState,
+  type PreAggregationSelector,
+  type PreAggregationSelectorInput,
+} from '@cube-jobs/core/protocol';
