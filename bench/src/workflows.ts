@@ -31,3 +31,26 @@ export async function naivePollingBuild(input: NaivePollingBuildInput): Promise<
     if (jobs.every((job) => job.state === 'done')) return { polls };
   }
 }
+
+/** Input of {@link triggerAsActivityBuild}. */
+export interface TriggerAsActivityBuildInput {
+  readonly selector: NaivePollingBuildInput['selector'];
+}
+
+/**
+ * Heartbeat mode as `buildPreAggregations` runs it, except that the trigger is a normal activity instead
+ * of a local one: what the alternative would cost in history events.
+ */
+export async function triggerAsActivityBuild(input: TriggerAsActivityBuildInput): Promise<{ jobs: number }> {
+  const { triggerPreAggregationBuild } = proxyActivities<CubeJobsActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
+  });
+  const { waitForPreAggregationJobs } = proxyActivities<CubeJobsActivities>({
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: '30s',
+  });
+  const { tokens } = await triggerPreAggregationBuild({ selector: input.selector });
+  const { jobs } = await waitForPreAggregationJobs({ tokens, schedule: { initialPollIntervalMs: 100 } });
+  return { jobs: jobs.length };
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * `npm run check:packages`: packs the four published packages the way `npm publish` would and checks
+ * what a user would install: publint (package.json and files), Are the Types Wrong (ESM-only profile:
+ * types resolve under `node16`-ESM and `bundler`), and `npm publish --dry-run`. Leaves the tarballs,
+ * named without their version, in `CUBE_JOBS_PACK_DIR` (default `.packs/`) for the example project.
+ *
+ * Run it after `npm run build`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const packDir = resolve(process.env.CUBE_JOBS_PACK_DIR ?? join(root, '.packs'));
+const PACKAGES = ['core', 'testing', 'temporal-activities', 'temporal-workflows'];
+
+const run = (command, args, options = {}) =>
+  execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+
+rmSync(packDir, { recursive: true, force: true });
+mkdirSync(packDir, { recursive: true });
+const failures = [];
+for (const name of PACKAGES) {
+  const dir = join(root, 'packages', name);
+  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: dir }));
+  const tarball = join(packDir, `cube-jobs-${name}.tgz`);
+  renameSync(join(packDir, packed.filename), tarball);
+  const checks = [
+    ['publint', ['publint', 'run', tarball, '--strict']],
+    ['attw', ['attw', tarball, '--profile', 'esm-only', '--format', 'table-flipped']],
+    ['npm publish --dry-run', ['npm', 'publish', '--dry-run', '--ignore-scripts'], { cwd: dir }],
+  ];
+  for (const [label, [command, ...args], options] of checks) {
+    try {
+      const bin = command === 'npm' ? 'npm' : join(root, 'node_modules', '.bin', command);
+      run(bin, args, options);
+      console.log(`✓ ${packed.name}: ${label}`);
+    } catch (error) {
+      failures.push(`${packed.name}: ${label}`);
+      console.log(`✗ ${packed.name}: ${label}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+    }
+  }
+  console.log(`  ${packed.entryCount} files, ${(packed.size / 1024).toFixed(1)} KiB → ${tarball}`);
+}
+if (failures.length > 0) {
+  console.error(`\n${failures.length} check(s) failed: ${failures.join('; ')}`);
+  process.exit(1);
+}
