@@ -10,24 +10,21 @@
  * @module
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { spawnSampleCube } from '@cube-jobs/sample-cube';
 import { startDevServer } from '@cube-jobs/testing/temporal';
 import { buildPreAggregations, buildWorkflowId, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DemoConfigError, readDemoConfig } from './env.js';
+import { readDemoConfig } from './env.js';
+import { checkCube, EXIT_CODES, exitWith, firstLine, parseFlags } from './first-run.js';
 import { followBuild, shortTableName } from './progress.js';
 import { sqlProof, type SqlProof } from './sql-proof.js';
 import { createDemoWorker, type CubeAccess } from './worker.js';
 
-const { values: flags } = parseArgs({
-  options: { 'keep-running': { type: 'boolean', default: false }, 'summary-file': { type: 'string' } },
-});
+const USAGE = 'Usage: npm run demo -- [--keep-running] [--summary-file <path>]';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
-const firstLine = (text: string) => text.split('\n')[0] ?? text;
 
 /** What one build of the demo ended with. */
 interface BuildReport {
@@ -61,12 +58,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (interrupted) return;
     interrupted = true;
     say('\nStopping everything the demo started…');
-    void cleanup().then(() => process.exit(130));
+    void cleanup().then(() => process.exit(EXIT_CODES.interrupted));
   });
 }
 
 async function main(): Promise<void> {
+  const { values: flags } = parseFlags(
+    { options: { 'keep-running': { type: 'boolean', default: false }, 'summary-file': { type: 'string' } } },
+    USAGE,
+  );
   const config = readDemoConfig();
+  // A configured Cube is checked first: a wrong URL or secret is reported within seconds, before anything starts.
+  if (config.cube) await checkCube(config.cube);
   // The demo reports builds (including the one meant to fail) itself; the SDK speaks up only for errors.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   say('cube-jobs demo: Temporal workflows that trigger Cube pre-aggregation builds and wait for them durably');
@@ -252,10 +255,8 @@ try {
   await cleanup();
   say();
   say('Done.');
-  process.exit(0);
+  process.exit(EXIT_CODES.ok);
 } catch (error) {
-  say();
-  say(error instanceof DemoConfigError ? error.message : `The demo failed: ${(error as Error).stack ?? String(error)}`);
   await cleanup();
-  process.exit(1);
+  exitWith(error, 'cube-jobs demo: ');
 }

@@ -9,23 +9,29 @@
  *
  * @module
  */
-import { parseArgs } from 'node:util';
-import { CubeJobsSelectorError, parseSelector } from '@cube-jobs/core';
+import { parseSelector } from '@cube-jobs/core';
 import { buildPreAggregations, buildWorkflowId, CUBE_JOBS_TASK_QUEUE } from '@cube-jobs/temporal-workflows';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { CommandExit, EXIT_CODES, exitWith, firstLine, parseFlags } from './first-run.js';
 import { followBuild, shortTableName } from './progress.js';
 
+const USAGE =
+  'Usage: npm run trigger -- [--pre-aggregation <id>]… [--cube <name>]… [--date-range <start>,<end>] [--timezone <zone>]… [--wait]';
+
 try {
-  const { values } = parseArgs({
-    options: {
-      'pre-aggregation': { type: 'string', multiple: true },
-      cube: { type: 'string', multiple: true },
-      'date-range': { type: 'string' },
-      timezone: { type: 'string', multiple: true },
-      wait: { type: 'boolean', default: false },
+  const { values } = parseFlags(
+    {
+      options: {
+        'pre-aggregation': { type: 'string', multiple: true },
+        cube: { type: 'string', multiple: true },
+        'date-range': { type: 'string' },
+        timezone: { type: 'string', multiple: true },
+        wait: { type: 'boolean', default: false },
+      },
     },
-  });
+    USAGE,
+  );
   const dateRange = values['date-range']?.split(',').map((part) => part.trim());
   // Validated here, before anything is started, with the same schema the workflow uses.
   const selector = parseSelector({
@@ -37,7 +43,14 @@ try {
   });
 
   const config = loadClientConnectConfig();
-  const connection = await Connection.connect(config.connectionOptions);
+  const address = config.connectionOptions.address ?? 'localhost:7233';
+  const connection = await Connection.connect(config.connectionOptions).catch((error: unknown) => {
+    throw new CommandExit(
+      `Cannot reach Temporal at ${address} (TEMPORAL_ADDRESS): ${firstLine((error as Error).message)}`,
+      EXIT_CODES.unavailable,
+      { cause: error },
+    );
+  });
   const client = new Client({ connection, namespace: config.namespace ?? 'default' });
   const workflowId = buildWorkflowId(selector, { deployment: 'demo' });
   const handle = await client.workflow.start(buildPreAggregations, {
@@ -54,11 +67,10 @@ try {
       for (const job of result.jobs) console.log(`  ${shortTableName(job.table)}  ${job.state}`);
     } catch (error) {
       console.error(error instanceof WorkflowFailedError ? `Failed: ${error.cause?.message ?? error.message}` : error);
-      process.exitCode = 1;
+      process.exitCode = EXIT_CODES.failed;
     }
   }
   await connection.close();
 } catch (error) {
-  console.error(error instanceof CubeJobsSelectorError || error instanceof TypeError ? error.message : error);
-  process.exitCode = 1;
+  exitWith(error, 'cube-jobs trigger: ');
 }

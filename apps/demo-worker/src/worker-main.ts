@@ -5,9 +5,14 @@
  * @module
  */
 import { DemoConfigError, readDemoConfig } from './env.js';
+import { checkCube, exitWith, parseFlags } from './first-run.js';
 import { createDemoWorker } from './worker.js';
 
 try {
+  parseFlags(
+    { options: {} },
+    'Usage: npm start -w @cube-jobs/demo-worker (configured by TEMPORAL_* and CUBE_* variables)',
+  );
   const config = readDemoConfig();
   if (!config.temporal || !config.cube) {
     throw new DemoConfigError([
@@ -15,6 +20,7 @@ try {
       ...(config.cube ? [] : ['CUBE_API_URL: is required to run the worker alone (or use `npm run demo`)']),
     ]);
   }
+  await checkCube(config.cube);
   const { worker, connection } = await createDemoWorker({
     ...config.temporal,
     taskQueue: config.taskQueue,
@@ -29,6 +35,5 @@ try {
     await connection.close();
   }
 } catch (error) {
-  console.error(error instanceof DemoConfigError ? error.message : error);
-  process.exit(1);
+  exitWith(error, 'cube-jobs worker: ');
 }

@@ -5,7 +5,8 @@
  */
 import { createCubeJobsClient, type CubeJobsClient } from '@cube-jobs/core';
 import { cubeJobsPlugin } from '@cube-jobs/temporal-workflows';
-import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { connectTemporal } from './first-run.js';
 
 /** Cube credentials: an API secret (the client mints short-lived JWTs) or a ready token. */
 export interface CubeAccess {
@@ -31,7 +32,7 @@ export async function createDemoWorker(options: {
   readonly taskQueue: string;
   readonly cube: CubeAccess;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect(options.connection);
+  const connection = await connectTemporal(options.connection);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

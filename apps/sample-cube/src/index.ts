@@ -8,6 +8,7 @@
 export { readConfig, type SampleCubeConfig } from './config.js';
 export { listDuckDbTables, seedDuckDb, SEED_STATEMENTS } from './seed.js';
 export { startSampleCube, resolveApiSecret, type RunningSampleCube } from './server.js';
+export { SampleCubeDataDirBusyError } from './data-lock.js';
 export { defaultDataDir, spawnSampleCube, type SpawnSampleCubeOptions, type SpawnedSampleCube } from './spawn.js';
 
 /** Model facts the conformance scenarios need, for this deployment with the broken cube enabled. */

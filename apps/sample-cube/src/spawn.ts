@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { superviseChild } from '@cube-jobs/testing';
+import { lockDataDir } from './data-lock.js';
 
 /** Options of {@link spawnSampleCube}. */
 export interface SpawnSampleCubeOptions {
@@ -51,6 +52,12 @@ export const defaultDataDir = fileURLToPath(new URL('../.data', import.meta.url)
 export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<SpawnedSampleCube> {
   const apiSecret = options.apiSecret ?? randomBytes(32).toString('hex');
   const dataDir = options.dataDir ?? process.env.SAMPLE_CUBE_DATA_DIR ?? defaultDataDir;
+  let releaseLock: () => void;
+  try {
+    releaseLock = lockDataDir(dataDir);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
   // Always the compiled entry (this module may itself run from src/ under a test runner).
   const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/main.js', import.meta.url))], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
@@ -67,6 +74,7 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
   });
   // And if this process exits first (an uncaught error, a broken pipe), take Cube down with it.
   const supervised = superviseChild(child);
+  child.once('exit', () => releaseLock());
   let stderrTail = '';
   const { stdout: childStdout, stderr: childStderr } = child as typeof child & {
     stdout: NodeJS.ReadableStream;
