@@ -41,6 +41,15 @@ const EnvSchema = z
     ),
     CUBE_API_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     CUBE_API_TOKEN: optionalText,
+    CUBE_JOBS_WORKFLOW_BUNDLE: optionalText,
+    HEALTH_PORT: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d{1,5}$/, 'must be a port number (0-65535)')
+        .transform(Number)
+        .refine((port) => port <= 65535, 'must be a port number (0-65535)')
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.CUBE_API_URL && !env.CUBE_API_SECRET && !env.CUBE_API_TOKEN) {
@@ -86,6 +95,10 @@ export interface DemoConfig {
   /** Temporal connection, or undefined when the demo should start a dev server. */
   readonly temporal: { readonly connection: NativeConnectionOptions; readonly namespace: string } | undefined;
   readonly taskQueue: string;
+  /** Pre-bundled workflow code (`CUBE_JOBS_WORKFLOW_BUNDLE`), instead of bundling at start. */
+  readonly workflowBundlePath: string | undefined;
+  /** Port of the worker's `/healthz` and `/readyz` endpoint (`HEALTH_PORT`), off when unset. */
+  readonly healthPort: number | undefined;
   /** Cube to use, or undefined when the demo should start the sample Cube. */
   readonly cube: { readonly apiUrl: string; readonly apiSecret?: string; readonly token?: string } | undefined;
 }
@@ -112,6 +125,8 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
   return {
     temporal,
     taskQueue: e.TEMPORAL_TASK_QUEUE ?? CUBE_JOBS_TASK_QUEUE,
+    workflowBundlePath: e.CUBE_JOBS_WORKFLOW_BUNDLE,
+    healthPort: e.HEALTH_PORT,
     cube: e.CUBE_API_URL
       ? {
           apiUrl: e.CUBE_API_URL,

@@ -15,7 +15,6 @@ import {
   CubeJobsValidationError,
   createCubeJobsClient,
 } from '@cube-jobs/core';
-import { SampleCubeDataDirBusyError } from '@cube-jobs/sample-cube';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { DemoConfigError } from './env.js';
 import type { CubeAccess } from './worker.js';
@@ -115,7 +114,10 @@ export function describeFatal(error: unknown): { message: string; exitCode: numb
   if (error instanceof CommandExit) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof DemoConfigError) return { message: error.message, exitCode: EXIT_CODES.usage };
   if (error instanceof CubeJobsValidationError) return { message: error.message, exitCode: EXIT_CODES.usage };
-  if (error instanceof SampleCubeDataDirBusyError) return { message: error.message, exitCode: EXIT_CODES.unavailable };
+  // By name: the worker alone does not load the sample Cube's package.
+  if ((error as Error)?.name === 'SampleCubeDataDirBusyError') {
+    return { message: (error as Error).message, exitCode: EXIT_CODES.unavailable };
+  }
   return { message: firstLine((error as Error)?.message ?? String(error)), exitCode: EXIT_CODES.failed };
 }
 

@@ -1,11 +1,15 @@
 /**
  * `npm start -w @cube-jobs/demo-worker`: runs the worker alone against a configured Temporal and
- * Cube (TEMPORAL_ADDRESS, CUBE_API_URL and CUBE_API_SECRET or CUBE_API_TOKEN) until Ctrl-C.
+ * Cube (TEMPORAL_ADDRESS, CUBE_API_URL and CUBE_API_SECRET or CUBE_API_TOKEN) until Ctrl-C or SIGTERM.
+ * `CUBE_JOBS_WORKFLOW_BUNDLE` names pre-bundled workflow code; `HEALTH_PORT` serves `/healthz` and
+ * `/readyz`. On SIGTERM the SDK shuts the worker down: running waits give up their attempt at once and
+ * another worker resumes them from their last heartbeat; the process exits 0.
  *
  * @module
  */
 import { DemoConfigError, readDemoConfig } from './env.js';
 import { checkCube, exitWith, parseFlags } from './first-run.js';
+import { startHealthServer } from './health.js';
 import { createDemoWorker } from './worker.js';
 
 try {
@@ -25,14 +29,22 @@ try {
     ...config.temporal,
     taskQueue: config.taskQueue,
     cube: config.cube,
+    workflowBundlePath: config.workflowBundlePath,
   });
+  const health =
+    config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, () => worker.getState());
+  const healthAddress = health?.address();
   console.log(
-    `Worker polling task queue "${config.taskQueue}" on ${config.temporal.connection.address ?? 'localhost:7233'}; Ctrl-C stops it.`,
+    `Worker polling task queue "${config.taskQueue}" on ${config.temporal.connection.address ?? 'localhost:7233'}` +
+      (healthAddress && typeof healthAddress === 'object' ? `; health on port ${healthAddress.port}` : '') +
+      '; Ctrl-C stops it.',
   );
+
   try {
     await worker.run(); // the SDK shuts the worker down on SIGINT/SIGTERM
   } finally {
     await connection.close();
+    health?.close();
   }
 } catch (error) {
   exitWith(error, 'cube-jobs worker: ');

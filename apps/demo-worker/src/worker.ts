@@ -31,12 +31,15 @@ export async function createDemoWorker(options: {
   readonly namespace: string;
   readonly taskQueue: string;
   readonly cube: CubeAccess;
+  /** Pre-bundled workflow code; bundled at start when unset. */
+  readonly workflowBundlePath?: string | undefined;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await connectTemporal(options.connection);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
     plugins: [cubeJobsPlugin({ client: createWorkerCubeClient(options.cube) })],
   });
   return { worker, connection };

@@ -1,6 +1,8 @@
 /**
- * A worker killed with SIGKILL in the middle of a wait: a new worker takes the build over from the
- * heartbeat and finishes it without triggering again.
+ * A worker stopped in the middle of a wait, two ways. SIGKILL: a new worker takes the build over once
+ * the heartbeat times out. SIGTERM (a deployment's rolling restart): the SDK shuts the worker down
+ * gracefully, the wait activity gives up its attempt at once and another worker resumes it from the last
+ * heartbeat without waiting for a timeout. Neither triggers the build again.
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,19 +14,20 @@ import { buildPreAggregations } from '../src/index.js';
 import { baseSelector, createWorker, startCube, startTemporal } from './environment.js';
 
 let env: TestWorkflowEnvironment;
-let child: ChildProcess | undefined;
+const children: ChildProcess[] = [];
 beforeAll(async () => {
   env = await startTemporal();
 });
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  for (const child of children) child.kill('SIGKILL');
   await env?.teardown();
 });
 
-test('SIGKILL mid-wait: a new worker finishes the build with exactly one POST', async () => {
+/** Starts a build on a worker in its own process, stops that worker with `signal` mid-wait, finishes on another. */
+async function stopMidWait(signal: 'SIGKILL' | 'SIGTERM', heartbeatTimeout: string) {
   const { cube, client } = await startCube({ buildDurationMs: 2500, concurrency: 2 });
   const taskQueue = `crash-${Math.random().toString(36).slice(2)}`;
-  const crashing = await spawnWorkerProcess({
+  const first = await spawnWorkerProcess({
     script: fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url)),
     env: {
       TEMPORAL_ADDRESS: env.address,
@@ -33,24 +36,24 @@ test('SIGKILL mid-wait: a new worker finishes the build with exactly one POST', 
       CUBE_API_SECRET: cube.apiSecret,
     },
   });
-  child = crashing;
+  children.push(first);
 
   const handle = await env.client.workflow.start(buildPreAggregations, {
     taskQueue,
-    workflowId: `crash-${Date.now()}`,
+    workflowId: `crash-${signal}-${Date.now()}`,
     args: [
       {
         selector: { ...baseSelector, preAggregations: ['orders.by_month'] },
-        wait: { pollInterval: 100, maxPollInterval: 300, heartbeatTimeout: '2s' },
+        wait: { pollInterval: 100, maxPollInterval: 300, heartbeatTimeout },
       },
     ],
   });
-  // Kill the worker once it is waiting (the post was made and polls are running).
+  // Stop the worker once it is waiting (the post was made and polls are running).
   while (cube.requests.filter((r) => r.action === 'get').length < 2) await new Promise((r) => setTimeout(r, 20));
-  const exited = once(crashing, 'exit');
-  crashing.kill('SIGKILL');
-  await exited;
-  const getsBeforeKill = cube.requests.filter((r) => r.action === 'get').length;
+  const exited = once(first, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  first.kill(signal);
+  const [exitCode] = await exited;
+  const getsBeforeStop = cube.requests.filter((r) => r.action === 'get').length;
 
   const { worker } = await createWorker(env, client, taskQueue);
   const result = await worker.runUntil(handle.result());
@@ -60,9 +63,25 @@ test('SIGKILL mid-wait: a new worker finishes the build with exactly one POST', 
   expect(result.jobs).toHaveLength(6);
   expect(result.jobs.map((job) => job.state)).toEqual(result.jobs.map(() => 'done'));
   expect(cube.posts()).toHaveLength(1);
-  expect(cube.requests.filter((r) => r.action === 'get').length).toBeGreaterThan(getsBeforeKill);
-  const history = await handle.fetchHistory();
-  const timeouts = (history.events ?? []).filter((e) => e.activityTaskTimedOutEventAttributes).length;
-  const retried = (history.events ?? []).some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
-  expect(timeouts + (retried ? 1 : 0)).toBeGreaterThan(0);
+  expect(cube.requests.filter((r) => r.action === 'get').length).toBeGreaterThan(getsBeforeStop);
+  const events = (await handle.fetchHistory()).events ?? [];
+  const waitAttempts = events
+    .filter((e) => e.activityTaskStartedEventAttributes)
+    .map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 1);
+  const timedOut = events.filter((e) => e.activityTaskTimedOutEventAttributes).length;
+  return { exitCode, waitAttempts, timedOut };
+}
+
+test('SIGKILL mid-wait: a new worker finishes the build with exactly one POST', async () => {
+  const { waitAttempts, timedOut } = await stopMidWait('SIGKILL', '2s');
+  // Taken over after the heartbeat timeout: a retried attempt (or a timed-out one).
+  expect(timedOut + (Math.max(...waitAttempts) > 1 ? 1 : 0)).toBeGreaterThan(0);
+});
+
+test('SIGTERM mid-wait: the worker exits cleanly and another resumes at once with exactly one POST', async () => {
+  // A heartbeat timeout longer than the test's budget: only a graceful hand-over can finish in time.
+  const { exitCode, waitAttempts, timedOut } = await stopMidWait('SIGTERM', '5 minutes');
+  expect(exitCode).toBe(0);
+  expect(timedOut).toBe(0);
+  expect(waitAttempts).toEqual([2]);
 });
