@@ -56,7 +56,7 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
   try {
     releaseLock = lockDataDir(dataDir);
   } catch (error) {
-    return Promise.reject(error as Error);
+    return Promise.reject(error);
   }
   // Always the compiled entry (this module may itself run from src/ under a test runner).
   const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/main.js', import.meta.url))], {
