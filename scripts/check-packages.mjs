@@ -7,7 +7,7 @@
  *
  * Run it after `npm run build`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -17,6 +17,18 @@ const PACKAGES = ['core', 'testing', 'temporal-activities', 'temporal-workflows'
 
 const run = (command, args, options = {}) =>
   execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+
+/** `npm publish --dry-run`, failing on the manifest fixes npm would make (e.g. a dropped `bin`). */
+function publishDryRun(dir) {
+  const result = spawnSync('npm', ['publish', '--dry-run', '--ignore-scripts'], { cwd: dir, encoding: 'utf8' });
+  const corrected = result.stderr.split('\n').filter((line) => /auto-corrected|was invalid|normalized/.test(line));
+  if (result.status !== 0 || corrected.length > 0) {
+    throw Object.assign(new Error('npm publish --dry-run'), {
+      stdout: '',
+      stderr: corrected.join('\n') || result.stderr,
+    });
+  }
+}
 
 rmSync(packDir, { recursive: true, force: true });
 mkdirSync(packDir, { recursive: true });
@@ -29,12 +41,12 @@ for (const name of PACKAGES) {
   const checks = [
     ['publint', ['publint', 'run', tarball, '--strict']],
     ['attw', ['attw', tarball, '--profile', 'esm-only', '--format', 'table-flipped']],
-    ['npm publish --dry-run', ['npm', 'publish', '--dry-run', '--ignore-scripts'], { cwd: dir }],
+    ['npm publish --dry-run', () => publishDryRun(dir)],
   ];
-  for (const [label, [command, ...args], options] of checks) {
+  for (const [label, check] of checks) {
     try {
-      const bin = command === 'npm' ? 'npm' : join(root, 'node_modules', '.bin', command);
-      run(bin, args, options);
+      if (typeof check === 'function') check();
+      else run(join(root, 'node_modules', '.bin', check[0]), check.slice(1));
       console.log(`✓ ${packed.name}: ${label}`);
     } catch (error) {
       failures.push(`${packed.name}: ${label}`);
