@@ -14,7 +14,28 @@
  */
 export { workflowsPath } from './workflows-path.js';
 export { CUBE_JOBS_PLUGIN_NAME, CubeJobsPlugin, cubeJobsPlugin, type CubeJobsPluginOptions } from './plugin.js';
-export { buildPreAggregations, getBuildProgress } from './workflows.js';
+export { buildPreAggregations, getBuildProgress } from './build-workflow.js';
+export {
+  getRefreshState,
+  refreshBuildWorkflowId,
+  refreshPreAggregations,
+  requestRefreshUpdate,
+  type RefreshOutcome,
+  type RefreshTicket,
+  type RefreshPreAggregationsInput,
+  type RefreshState,
+  type RefreshStatus,
+} from './refresh.js';
+export {
+  refreshWorkflowId,
+  requestRefresh,
+  sendRefreshRequest,
+  waitForRefresh,
+  type RequestRefreshOptions,
+  type SentRefreshRequest,
+} from './refresh-client.js';
+export * from './schedules.js';
+export * from './backfill.js';
 export { buildWorkflowId, type BuildWorkflowIdOptions } from './workflow-id.js';
 export { BUILD_DEFAULTS } from './input.js';
 export { describeBuildProgress, type LiveBuildProgress } from './live-progress.js';

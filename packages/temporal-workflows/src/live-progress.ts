@@ -9,7 +9,7 @@ import { countJobStates, type JobState } from '@cube-jobs/core/protocol';
 import type { WaitHeartbeatDetails } from '@cube-jobs/temporal-activities';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
-import { getBuildProgress } from './workflows.js';
+import { getBuildProgress } from './build-workflow.js';
 import type { BuildProgress } from './types.js';
 
 /** {@link BuildProgress} merged with the waiting activity's last heartbeat. */

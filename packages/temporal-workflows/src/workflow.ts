@@ -21,7 +21,18 @@
  *
  * @module
  */
-export { buildPreAggregations, getBuildProgress } from './workflows.js';
+export { buildPreAggregations, getBuildProgress } from './build-workflow.js';
+export {
+  getRefreshState,
+  refreshBuildWorkflowId,
+  refreshPreAggregations,
+  requestRefreshUpdate,
+  type RefreshOutcome,
+  type RefreshTicket,
+  type RefreshPreAggregationsInput,
+  type RefreshState,
+  type RefreshStatus,
+} from './refresh.js';
 export { BUILD_DEFAULTS } from './input.js';
 export * from './types.js';
 export {
