@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const packDir = resolve(process.env.CUBE_JOBS_PACK_DIR ?? join(root, '.packs'));
-const PACKAGES = ['core', 'testing', 'temporal-activities', 'temporal-workflows'];
+const PACKAGES = ['core', 'testing', 'temporal-activities', 'temporal-workflows', 'cli'];
 
 const run = (command, args, options = {}) =>
   execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });

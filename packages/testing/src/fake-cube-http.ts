@@ -142,3 +142,33 @@ export async function answerJobs(
   if (answer.status === 200) record.issuedTokens = answer.body as string[];
   return answer;
 }
+
+/**
+ * `GET {basePath}/v1/meta` as Cube answers it, reduced to what the fake's model knows: each cube's name
+ * and type, with empty member lists (the fake has no measures or dimensions). Needs the `meta` scope.
+ */
+export async function answerMeta(
+  req: IncomingMessage,
+  record: RecordedRequest,
+  auth: FakeAuthenticator,
+  queue: FakeBuildQueue,
+): Promise<JobsAnswer> {
+  const { claims, error } = await auth.authenticate(req.headers);
+  (record as { claims: JWTPayload | undefined }).claims = claims;
+  if (error) return { status: 403, body: { error } };
+  if (!auth.scopesOf(claims).includes('meta')) return { status: 403, body: { error: 'API scope is missing: meta' } };
+  return {
+    status: 200,
+    body: {
+      cubes: queue.cubeNames().map((name) => ({
+        public: true,
+        name,
+        type: 'cube',
+        title: name,
+        measures: [],
+        dimensions: [],
+        segments: [],
+      })),
+    },
+  };
+}

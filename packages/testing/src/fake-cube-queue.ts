@@ -95,6 +95,11 @@ export class FakeBuildQueue {
     return [...this.jobs.values()];
   }
 
+  /** The model's cube names, in model order (what `/v1/meta` lists). */
+  cubeNames(): string[] {
+    return this.model.cubes.map((cube) => cube.name);
+  }
+
   /** Replaces the model; jobs of removed pre-aggregations that have not finished read `pre_agg_not_found`. */
   setModel(model: FakeCubeModel): void {
     this.model = model;

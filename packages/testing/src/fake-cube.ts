@@ -16,6 +16,7 @@ import { createFakeAuthenticator, type ScopesFunction } from './fake-cube-auth.j
 import {
   actionOf,
   answerJobs,
+  answerMeta,
   applyFault,
   parseBody,
   sendJson,
@@ -177,6 +178,10 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
       if (await applyFault(effect, req, res, record)) return;
     }
     if (req.method === 'GET' && record.path === '/readyz') return sendJson(res, record, 200, { health: 'HEALTH' });
+    if (req.method === 'GET' && record.path === `${basePath}/v1/meta`) {
+      const meta = await answerMeta(req, record, auth, queue);
+      return sendJson(res, record, meta.status, meta.body);
+    }
     if (req.method !== 'POST' || !isJobs) return sendNotFound(res, record);
     const answer = await answerJobs(req, record, rawBody, auth, queue);
     sendJson(res, record, answer.status, answer.body);
