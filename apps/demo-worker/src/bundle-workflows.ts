@@ -9,15 +9,12 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { workflowsPath } from '@cube-jobs/temporal-workflows';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { CommandExit, EXIT_CODES, exitWith } from './first-run.js';
+import { CliError, EXIT_CODES, exitWith } from './first-run.js';
 
 try {
   const [target, ...extra] = process.argv.slice(2);
   if (!target || extra.length > 0) {
-    throw new CommandExit(
-      'Usage: npm run bundle-workflows -w @cube-jobs/demo-worker -- <output file>',
-      EXIT_CODES.usage,
-    );
+    throw new CliError('Usage: npm run bundle-workflows -w @cube-jobs/demo-worker -- <output file>', EXIT_CODES.usage);
   }
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   await writeFile(resolve(target), code);

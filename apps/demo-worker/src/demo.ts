@@ -18,7 +18,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { readDemoConfig } from './env.js';
 import { checkCube, EXIT_CODES, exitWith, firstLine, parseFlags } from './first-run.js';
-import { followBuild, shortTableName } from './progress.js';
+import { followBuild, shortTableName } from '@cube-jobs/cli';
 import { sqlProof, type SqlProof } from './sql-proof.js';
 import { createDemoWorker, type CubeAccess } from './worker.js';
 
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
     say();
     say('Everything keeps running (--keep-running). In another terminal:');
     say(
-      `  TEMPORAL_ADDRESS=${temporal.connection.address ?? 'localhost:7233'} npm run trigger -- --pre-aggregation orders.by_month --date-range 2024-01-01,2024-01-31 --wait`,
+      `  TEMPORAL_ADDRESS=${temporal.connection.address ?? 'localhost:7233'} npm run trigger -- --pre-aggregation orders.by_month --date-range 2024-01-01,2024-01-31`,
     );
     say('Ctrl-C stops everything.');
     await new Promise(() => undefined);

@@ -43,7 +43,6 @@ const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 describe('an unknown flag', () => {
   test.each([
     ['demo', 'Usage: npm run demo'],
-    ['trigger', 'Usage: npm run trigger'],
     ['worker-main', 'Usage: npm start'],
   ])('%s prints the usage and exits 2', async (name, usage) => {
     const result = await runCommand(name, ['--bogus'], {});
@@ -108,7 +107,12 @@ describe('Temporal', () => {
   });
 
   test('with DEBUG set, the stack trace follows the line', async () => {
-    const result = await runCommand('trigger', [], { TEMPORAL_ADDRESS: `127.0.0.1:${closedPort}`, DEBUG: '1' });
+    const result = await runCommand('worker-main', [], {
+      TEMPORAL_ADDRESS: `127.0.0.1:${closedPort}`,
+      CUBE_API_URL: cube.url,
+      CUBE_API_SECRET: cube.apiSecret,
+      DEBUG: '1',
+    });
     expect(result.code).toBe(EXIT_CODES.unavailable);
     expect(result.stderr).toContain('Cannot reach Temporal at');
     expect(result.stderr).toMatch(/\n\s+at /);
