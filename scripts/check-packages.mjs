@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run check:packages`: packs the four published packages the way `npm publish` would and checks
+ * `npm run check:packages`: packs the five published packages the way `npm publish` would and checks
  * what a user would install: publint (package.json and files), Are the Types Wrong (ESM-only profile:
  * types resolve under `node16`-ESM and `bundler`), and `npm publish --dry-run`. Leaves the tarballs,
  * named without their version, in `CUBE_JOBS_PACK_DIR` (default `.packs/`) for the example project.

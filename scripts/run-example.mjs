@@ -4,7 +4,7 @@
  * tarballs that `npm run check:packages` left in `.packs/`, as a user would install from npm, and runs
  * its tests. `--update-lock` refreshes the example's lockfile after its dependencies changed.
  *
- * The lockfile records no integrity for the four tarballs: they change with every build, and npm would
+ * The lockfile records no integrity for the tarballs: they change with every build, and npm would
  * otherwise install a cached older copy (or refuse a fresh machine's).
  */
 import { execFileSync } from 'node:child_process';
@@ -21,7 +21,7 @@ if (!existsSync(join(root, '.packs', 'cube-jobs-core.tgz'))) {
   process.exit(2);
 }
 
-/** Removes the integrity of the four tarballs from the lockfile; returns how many it removed. */
+/** Removes the integrity of the tarballs from the lockfile; returns how many it removed. */
 function stripPackIntegrity() {
   const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
   let removed = 0;

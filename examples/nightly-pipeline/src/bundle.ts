@@ -1,6 +1,6 @@
 /**
- * `npm run bundle`: pre-bundles the workflow code (the pipeline and the re-exported
- * `buildPreAggregations`) into `dist/workflow-bundle.js`, so workers start without webpack.
+ * `npm run bundle`: pre-bundles the workflow code (the pipeline and the re-exported cube-jobs
+ * workflows) into `dist/workflow-bundle.js`, so workers start without webpack.
  */
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,7 @@
 /**
  * The pipeline's workflows module. It runs in Temporal's sandbox, so it imports cube-jobs from the
- * sandbox-safe entry, and re-exports `buildPreAggregations` so the same worker runs the child.
+ * sandbox-safe entry, and re-exports cube-jobs' workflows so the same worker runs the child
+ * (and refresh requests).
  */
 import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import {
@@ -11,7 +12,7 @@ import {
 } from '@cube-jobs/temporal-workflows/workflow';
 import type { PipelineActivities } from './activities.js';
 
-export { buildPreAggregations } from '@cube-jobs/temporal-workflows/workflow';
+export * from '@cube-jobs/temporal-workflows/workflows';
 
 const { loadData, report } = proxyActivities<PipelineActivities>({ startToCloseTimeout: '5 minutes' });
 

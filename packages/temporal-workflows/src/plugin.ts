@@ -1,10 +1,11 @@
 /**
  * `cubeJobsPlugin`: one entry in `Worker.create({ plugins })` registers the cube-jobs activities and,
- * unless the worker brings workflow code of its own, the `buildPreAggregations` workflow.
+ * unless the worker brings workflow code of its own, our workflows (`buildPreAggregations`,
+ * `refreshPreAggregations`).
  *
  * Built on Temporal's `SimplePlugin`: activities are appended to the worker's own, and a worker with its
- * own `workflowsPath` or pre-built `workflowBundle` keeps it (re-export `buildPreAggregations` from
- * `@cube-jobs/temporal-workflows/workflow` in that module so the worker runs it too).
+ * own `workflowsPath` or pre-built `workflowBundle` keeps it (re-export ours there,
+ * `export * from '@cube-jobs/temporal-workflows/workflows'`, so the worker runs them too).
  *
  * @module
  */

@@ -3,14 +3,14 @@
  * Safe in Temporal's workflow sandbox (no Node built-ins, no worker-side code); a bundle test holds it
  * to that.
  *
- * Run `buildPreAggregations` as a child of your own workflow, and re-export it from your workflows
- * module so your worker registers it:
+ * Run `buildPreAggregations` as a child of your own workflow, and re-export our workflows from your
+ * workflows module so your worker registers them:
  *
  * @example
  * ```ts
  * import { executeChild } from '@temporalio/workflow';
  * import { buildPreAggregations, BUILD_FAILURE_TYPES } from '@cube-jobs/temporal-workflows/workflow';
- * export { buildPreAggregations } from '@cube-jobs/temporal-workflows/workflow';
+ * export * from '@cube-jobs/temporal-workflows/workflows';
  *
  * export async function nightly(): Promise<void> {
  *   await executeChild(buildPreAggregations, { args: [{ selector }], workflowId: 'nightly-build' });

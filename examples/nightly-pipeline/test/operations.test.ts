@@ -1,0 +1,65 @@
+/**
+ * The README's operations examples (`src/operations.ts`, `scripts/rebuild-from-ci.sh`) on a real dev
+ * server against the fake Cube, from the installed packages.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
+import { createCubeJobsClient } from '@cube-jobs/core';
+import { cubeJobsPlugin, deleteBuildSchedule, describeBuildSchedule } from '@cube-jobs/temporal-workflows';
+import { startFakeCube, type FakeCube } from '@cube-jobs/testing';
+import { createLocalTestEnvironment } from '@cube-jobs/testing/temporal';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterOrdersLoaded, scheduleNightlyBuild } from '../src/operations.js';
+import { workflowBundlePath } from '../src/bundle.js';
+
+let env: TestWorkflowEnvironment;
+let cube: FakeCube;
+before(async () => {
+  env = await createLocalTestEnvironment();
+  cube = await startFakeCube({ buildDurationMs: 100 });
+});
+after(async () => {
+  await cube?.stop();
+  await env?.teardown();
+});
+
+test('a nightly schedule: skip on overlap, Berlin time', async () => {
+  const id = await scheduleNightlyBuild(env.client, 'ops-test');
+  const described = await describeBuildSchedule(env.client, id);
+  assert.equal(described.overlap, 'SKIP');
+  assert.deepEqual(described.selector?.cubes, ['orders']);
+  assert.equal(described.nextRuns.length > 0, true);
+  await deleteBuildSchedule(env.client, id);
+});
+
+test('fresh after the load: returns once a build that started after the call succeeded', async () => {
+  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'ops-test',
+    workflowBundle: { codePath: workflowBundlePath },
+    plugins: [cubeJobsPlugin({ client })],
+  });
+  const calledAt = Date.now();
+  const outcome = await worker.runUntil(afterOrdersLoaded(env.client, 'ops-test'));
+  assert.equal(outcome.outcome, 'succeeded');
+  assert.equal(outcome.jobs, 6);
+  assert.ok(Date.parse(outcome.startedAt) >= calledAt - 1000);
+});
+
+test('from CI: the script checks the setup and rebuilds one month, exit 0', async () => {
+  const script = fileURLToPath(new URL('../../scripts/rebuild-from-ci.sh', import.meta.url));
+  const posts = cube.posts().length;
+  const { stdout } = await promisify(execFile)('bash', [script], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { ...process.env, CUBE_API_URL: cube.url, CUBE_API_SECRET: cube.apiSecret, MONTH: '2024-02' },
+  });
+  assert.match(stdout, /✓ jobs scope: granted/);
+  assert.match(stdout, /Succeeded: 1 job\(s\) done/);
+  assert.equal(cube.posts().length, posts + 1);
+  assert.ok(!stdout.includes(cube.apiSecret));
+});
