@@ -275,3 +275,19 @@ describe('peakPerSecond', () => {
     expect(peakPerSecond(times)).toBe(peak);
   });
 });
+
+describe('GET /v1/meta', () => {
+  test("lists the model's cubes, as Cube does, and needs the meta scope", async () => {
+    const fake = await start({ model: sampleModel() });
+    const meta = async (claims: Record<string, unknown>) => {
+      const response = await fetch(`${fake.url}/v1/meta`, { headers: { authorization: await fake.signToken(claims) } });
+      return { status: response.status, body: await response.json() };
+    };
+    const ok = await meta({});
+    expect(ok.status).toBe(200);
+    expect(
+      (ok.body as { cubes: Array<{ name: string; type: string }> }).cubes.map((cube) => [cube.name, cube.type]),
+    ).toEqual(sampleModel().cubes.map((cube) => [cube.name, 'cube']));
+    expect(await meta({ scopes: ['jobs'] })).toEqual({ status: 403, body: { error: 'API scope is missing: meta' } });
+  });
+});
