@@ -9,7 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FakeCubeModel } from '@cube-jobs/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/index.js';
+import { buildPreAggregations, requestRefresh, type BuildPreAggregationsInput } from '../src/index.js';
 import {
   baseSelector,
   createWorker,
@@ -27,11 +27,16 @@ describe('replay', () => {
   test.each(committed)('%s replays against the current workflow code', async (name) => {
     quietRuntime();
     const history = historyFromJSON(JSON.parse(readFileSync(new URL(name, folder), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, name);
+    // The recorders start each workflow as `record-<name>` (the refresh workflow's child ids include it).
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle() },
+      history,
+      `record-${name.replace(/\.json$/, '')}`,
+    );
   });
 
   test('histories are committed', () => {
-    expect(committed.length).toBeGreaterThanOrEqual(3);
+    expect(committed.length).toBeGreaterThanOrEqual(7);
   });
 });
 
@@ -83,6 +88,12 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
       },
       { model: missingOnce() },
     ],
+    [
+      // Cube refuses the first 3 posts: the trigger's backoffs after the first are durable timers.
+      'trigger-backoff-timers',
+      { selector: { ...baseSelector, preAggregations: ['orders.by_status'] }, wait: fastWait },
+      { faults: [{ kind: 'reset', action: 'post', times: 3 }] },
+    ],
   ];
 
   test.each(cases)('records %s', async (name, input, cubeOptions) => {
@@ -96,5 +107,21 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
     await worker.runUntil(handle.result().catch(() => undefined));
     await cube.stop();
     writeFileSync(new URL(`${name}.json`, folder), `${historyToJSON(await handle.fetchHistory())}\n`);
+  });
+
+  test('records refresh-two-requests', async () => {
+    const { cube, client } = await startCube();
+    const { worker, taskQueue } = await createWorker(env, client);
+    const workflowId = 'record-refresh-two-requests';
+    const options = { taskQueue, workflowId, idleTimeout: '1s', wait: fastWait } as const;
+    const selector = { ...baseSelector, preAggregations: ['orders.by_status'] };
+    await worker.runUntil(async () => {
+      await requestRefresh(env.client, selector, options);
+      await requestRefresh(env.client, selector, options);
+      await env.client.workflow.getHandle(workflowId).result();
+    });
+    await cube.stop();
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    writeFileSync(new URL('refresh-two-requests.json', folder), `${historyToJSON(history)}\n`);
   });
 });
