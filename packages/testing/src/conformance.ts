@@ -45,6 +45,8 @@ export interface ConformanceObservation {
   readonly tokenCount?: number;
   /** Final status of every job, sorted; failure messages reduced to `failure`. */
   readonly finalStates?: readonly string[];
+  /** `<time zone>:<partition start>` of every job, from its table name, sorted (time-zone scenarios). */
+  readonly partitions?: readonly string[];
 }
 
 /** One scenario. */
@@ -91,7 +93,17 @@ function errorOf(body: unknown): { error?: string } {
 const lastPostAtMs = new WeakMap<ConformanceTarget, number>();
 const POST_SPACING_MS = 1100;
 
-async function postAndWait(target: ConformanceTarget, selector: object): Promise<ConformanceObservation> {
+/** `<time zone>:<partition suffix>` of a job, e.g. `America/New_York:20231201`. */
+function partitionOf(item: { table?: string; selector?: { timezones?: Array<string | null> } }): string {
+  const suffix = /(\d{8,10})_[a-z0-9]+_[a-z0-9]+_[a-z0-9]+$/.exec(item.table ?? '')?.[1] ?? '-';
+  return `${item.selector?.timezones?.[0] ?? '?'}:${suffix}`;
+}
+
+async function postAndWait(
+  target: ConformanceTarget,
+  selector: object,
+  options: { partitions?: boolean } = {},
+): Promise<ConformanceObservation> {
   const waitMs = (lastPostAtMs.get(target) ?? 0) + POST_SPACING_MS - Date.now();
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   const posted = await jobs(target, { action: 'post', selector: { ...ctx, ...selector } });
@@ -102,12 +114,16 @@ async function postAndWait(target: ConformanceTarget, selector: object): Promise
   const deadline = Date.now() + (target.buildTimeoutMs ?? 30_000);
   for (;;) {
     const polled = await jobs(target, { action: 'get', tokens });
-    const states = (polled.body as Array<{ status: string }>).map((s) =>
-      s.status.startsWith('failure') ? 'failure' : s.status,
-    );
+    const items = polled.body as Array<{ status: string; table?: string; selector?: { timezones?: string[] } }>;
+    const states = items.map((s) => (s.status.startsWith('failure') ? 'failure' : s.status));
     const finished = states.every((s) => s !== 'scheduled' && s !== 'processing');
     if (finished || Date.now() > deadline)
-      return { status: posted.status, tokenCount: tokens.length, finalStates: [...states].sort() };
+      return {
+        status: posted.status,
+        tokenCount: tokens.length,
+        finalStates: [...states].sort(),
+        ...(options.partitions ? { partitions: items.map(partitionOf).sort() } : {}),
+      };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -197,4 +213,65 @@ export const conformanceScenarios: readonly ConformanceScenario[] = [
   },
   { name: 'get with no tokens', run: (t) => plain(t, { action: 'get', tokens: [] }) },
   { name: 'get with resType array', run: (t) => plain(t, { action: 'get', tokens: ['a'], resType: 'array' }) },
+];
+
+/** What the time-zone scenarios need of the model: a monthly pre-aggregation and its UTC build range. */
+export interface TimeZoneModelFacts {
+  /** A monthly-partitioned pre-aggregation id whose build range is whole UTC months. */
+  readonly partitioned: string;
+}
+
+/**
+ * Scenarios with non-UTC time zones and `dateRange`s at the edges of the build range: each zone cuts the
+ * (UTC) build range into its own local partitions. Run them against a real Cube and the fake with the
+ * same model (`apps/sample-cube` does, live, and records the answers).
+ */
+export const timeZoneScenarios: ReadonlyArray<{
+  readonly name: string;
+  run(target: ConformanceTarget, model: TimeZoneModelFacts): Promise<ConformanceObservation>;
+}> = [
+  {
+    name: 'two contexts × UTC and America/New_York, every partition',
+    run: (t, m) =>
+      postAndWait(
+        t,
+        {
+          contexts: [{ securityContext: { tenant: 'a' } }, { securityContext: { tenant: 'b' } }],
+          timezones: ['UTC', 'America/New_York'],
+          preAggregations: [m.partitioned],
+        },
+        { partitions: true },
+      ),
+  },
+  {
+    name: 'America/New_York and Asia/Kolkata, every partition',
+    run: (t, m) =>
+      postAndWait(
+        t,
+        { timezones: ['America/New_York', 'Asia/Kolkata'], preAggregations: [m.partitioned] },
+        { partitions: true },
+      ),
+  },
+  {
+    name: 'Pacific/Auckland, every partition',
+    run: (t, m) =>
+      postAndWait(t, { timezones: ['Pacific/Auckland'], preAggregations: [m.partitioned] }, { partitions: true }),
+  },
+  {
+    name: 'America/New_York, dateRange December 2023 (before the UTC range)',
+    run: (t, m) =>
+      postAndWait(
+        t,
+        { timezones: ['America/New_York'], preAggregations: [m.partitioned], dateRange: ['2023-12-01', '2023-12-31'] },
+        { partitions: true },
+      ),
+  },
+  {
+    name: 'UTC, dateRange December 2023 (before the range)',
+    run: (t, m) =>
+      plain(t, {
+        action: 'post',
+        selector: { ...ctx, preAggregations: [m.partitioned], dateRange: ['2023-12-01', '2023-12-31'] },
+      }),
+  },
 ];

@@ -9,15 +9,14 @@
 import type { FakeClock } from './clock.js';
 import { jobToken, partitionTableNames } from './fake-cube-naming.js';
 import {
-  intersects,
   listPreAggregations,
   matchPreAggregations,
-  partitionsOf,
   type BuildOutcome,
   type FakeCubeModel,
   type PartitionRef,
   type ResolvedPreAggregation,
 } from './model.js';
+import { intersects, partitionsOf } from './partitions.js';
 import { toWallClock, type ValidGet, type ValidPost } from './validation.js';
 
 /** A job as the fake sees it. */
@@ -136,7 +135,7 @@ export class FakeBuildQueue {
       for (const pre of matchPreAggregations(this.model, selector)) {
         if (pre.definition.type === 'rollupJoin' || pre.definition.type === 'rollupLambda') continue;
         for (const timezone of selector.timezones) {
-          for (const partition of partitionsOf(pre.definition)) {
+          for (const partition of partitionsOf(pre.definition, timezone)) {
             if (partition && range && !intersects(partition, range)) continue;
             const ref: PartitionRef = { preAggregation: pre.id, timezone, partitionStart: partition?.start };
             created.push(

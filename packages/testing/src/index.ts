@@ -51,6 +51,8 @@ export {
 } from './temporal-cli.js';
 export {
   conformanceScenarios,
+  timeZoneScenarios,
+  type TimeZoneModelFacts,
   type ConformanceModelFacts,
   type ConformanceObservation,
   type ConformanceScenario,

@@ -2,8 +2,9 @@
  * The fake's data model and how a selector turns into jobs, following Cube's `RefreshScheduler`:
  * selector lists are AND-ed, values within a list OR-ed, an empty list means no filter; one job per
  * context × pre-aggregation (model order) × time zone × partition; ephemeral pre-aggregations
- * (`rollupJoin`, `rollupLambda`) produce no jobs; `dateRange` keeps the partitions whose range
- * intersects it, inclusive on both ends, compared as local wall-clock strings.
+ * (`rollupJoin`, `rollupLambda`) produce no jobs; each time zone cuts the (UTC) build range into its
+ * own local partitions (`partitions.ts`); `dateRange` keeps the partitions whose range intersects it,
+ * inclusive on both ends, compared as local wall-clock strings.
  *
  * @module
  */
@@ -40,7 +41,12 @@ export interface FakePreAggregation {
   readonly type?: 'rollup' | 'originalSql' | 'rollupJoin' | 'rollupLambda';
   /** Partition size; omit for a non-partitioned pre-aggregation. */
   readonly partitionGranularity?: PartitionGranularity;
-  /** First and last day of the build range (`YYYY-MM-DD`), required with `partitionGranularity`. */
+  /**
+   * The build range, required with `partitionGranularity`: what the model's `build_range_start` and
+   * `build_range_end` SQL return, as UTC instants: `YYYY-MM-DD` (the start of the first day, the end of
+   * the last) or timestamps such as `2024-06-30T23:59:59`. Each time zone cuts it into its own local
+   * partitions, as Cube does.
+   */
   readonly buildRange?: readonly [string, string];
   /** How long one partition takes to build, or a function per partition. @default the server's `buildDurationMs` */
   readonly buildDurationMs?: number | ((partition: PartitionRef) => number);
@@ -103,52 +109,4 @@ export function matchPreAggregations(model: FakeCubeModel, filter: SelectorFilte
     (p) =>
       inList(filter.dataSources, p.dataSource) && inList(filter.cubes, p.cube) && inList(filter.preAggregations, p.id),
   );
-}
-
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-function wall(date: Date): string {
-  return date.toISOString().slice(0, 23);
-}
-
-/** One partition: its local wall-clock range and table-name suffix. */
-export interface Partition {
-  readonly start: string;
-  readonly end: string;
-  readonly suffix: string;
-}
-
-/** The partitions of a pre-aggregation, or one unnamed partition when it is not partitioned. */
-export function partitionsOf(definition: FakePreAggregation): Partition[] | [undefined] {
-  if (!definition.partitionGranularity) return [undefined];
-  if (!definition.buildRange) throw new Error(`pre-aggregation ${definition.name} needs a buildRange`);
-  const granularity = definition.partitionGranularity;
-  const [first, last] = definition.buildRange;
-  const endOfRange = new Date(`${last}T23:59:59.999Z`);
-  const cursor = new Date(`${first}T00:00:00.000Z`);
-  if (granularity === 'month') cursor.setUTCDate(1);
-  if (granularity === 'year') cursor.setUTCMonth(0, 1);
-  const partitions: Partition[] = [];
-  while (cursor <= endOfRange) {
-    const next = new Date(cursor);
-    if (granularity === 'hour') next.setUTCHours(next.getUTCHours() + 1);
-    if (granularity === 'day') next.setUTCDate(next.getUTCDate() + 1);
-    if (granularity === 'month') next.setUTCMonth(next.getUTCMonth() + 1);
-    if (granularity === 'year') next.setUTCFullYear(next.getUTCFullYear() + 1);
-    const day = `${cursor.getUTCFullYear()}${pad(cursor.getUTCMonth() + 1)}${pad(cursor.getUTCDate())}`;
-    partitions.push({
-      start: wall(cursor),
-      end: wall(new Date(next.getTime() - 1)),
-      suffix: granularity === 'hour' ? `${day}${pad(cursor.getUTCHours())}` : day,
-    });
-    cursor.setTime(next.getTime());
-  }
-  return partitions;
-}
-
-/** True when the inclusive ranges intersect (Cube's `intersectDateRanges` on wall-clock strings). */
-export function intersects(partition: Partition, range: readonly [string, string]): boolean {
-  return partition.start <= range[1] && range[0] <= partition.end;
 }

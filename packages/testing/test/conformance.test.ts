@@ -5,7 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { conformanceScenarios, startFakeCube, type ConformanceTarget, type FakeCube } from '../src/index.js';
+import {
+  conformanceScenarios,
+  sampleModel,
+  startFakeCube,
+  timeZoneScenarios,
+  type ConformanceTarget,
+  type FakeCube,
+} from '../src/index.js';
 
 const recorded = JSON.parse(
   readFileSync(new URL('./fixtures/cube-1.7.43-live.json', import.meta.url), 'utf8'),
@@ -61,5 +68,32 @@ describe('the fake answers as Cube 1.7.43 did', () => {
 
   test.each(conformanceScenarios.map((s) => [s.name, s] as const))('%s', async (name, scenario) => {
     expect(await scenario.run(target)).toEqual(recorded[name]);
+  });
+});
+
+/** Recorded by `apps/sample-cube`'s live suite (`RECORD_CONFORMANCE=1`) from the real sample Cube. */
+const recordedTimeZones = JSON.parse(
+  readFileSync(new URL('./fixtures/cube-1.7.43-time-zones.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
+
+describe('time zones: the fake cuts local partitions as Cube 1.7.43 did', () => {
+  let sample: FakeCube;
+  let sampleTarget: ConformanceTarget;
+  beforeAll(async () => {
+    sample = await startFakeCube({ buildDurationMs: 20, model: sampleModel() });
+    sampleTarget = { url: sample.url, signToken: (claims) => sample.signToken(claims), model: target.model };
+  });
+  afterAll(() => sample.stop());
+
+  test('every time-zone scenario has a recorded answer', () => {
+    expect(timeZoneScenarios.map((s) => s.name).sort()).toEqual(
+      Object.keys(recordedTimeZones)
+        .filter((k) => !k.startsWith('_'))
+        .sort(),
+    );
+  });
+
+  test.each(timeZoneScenarios.map((s) => [s.name, s] as const))('%s', async (name, scenario) => {
+    expect(await scenario.run(sampleTarget, { partitioned: 'orders.by_month' })).toEqual(recordedTimeZones[name]);
   });
 });
