@@ -14,18 +14,8 @@
  */
 export { workflowsPath } from './workflows-path.js';
 export { CUBE_JOBS_PLUGIN_NAME, CubeJobsPlugin, cubeJobsPlugin, type CubeJobsPluginOptions } from './plugin.js';
-export { buildPreAggregations, getBuildProgress } from './build-workflow.js';
-export {
-  getRefreshState,
-  refreshBuildWorkflowId,
-  refreshPreAggregations,
-  requestRefreshUpdate,
-  type RefreshOutcome,
-  type RefreshTicket,
-  type RefreshPreAggregationsInput,
-  type RefreshState,
-  type RefreshStatus,
-} from './refresh.js';
+// Everything workflow code may import is also here, for clients and workers.
+export * from './workflow.js';
 export {
   refreshWorkflowId,
   requestRefresh,
@@ -37,6 +27,4 @@ export {
 export * from './schedules.js';
 export * from './backfill.js';
 export { buildWorkflowId, type BuildWorkflowIdOptions } from './workflow-id.js';
-export { BUILD_DEFAULTS } from './input.js';
 export { describeBuildProgress, type LiveBuildProgress } from './live-progress.js';
-export * from './types.js';

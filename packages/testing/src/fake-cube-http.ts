@@ -108,6 +108,29 @@ export async function applyFault(
   }
 }
 
+/**
+ * Cube's gateway checks before an endpoint: the credentials (403 with Cube's text), then the API scope
+ * (403 `API scope is missing: <scope>`; a user's `contextToApiScopes` that throws is a 500). Records the
+ * claims. Returns the refusal, or nothing when the caller may go on.
+ */
+async function authorize(
+  req: IncomingMessage,
+  record: RecordedRequest,
+  auth: FakeAuthenticator,
+  scope: 'jobs' | 'meta',
+): Promise<JobsAnswer | undefined> {
+  const { claims, error } = await auth.authenticate(req.headers);
+  (record as { claims: JWTPayload | undefined }).claims = claims;
+  if (error) return { status: 403, body: { error } };
+  let scopes: readonly string[];
+  try {
+    scopes = auth.scopesOf(claims);
+  } catch (thrown) {
+    return { status: 500, body: { error: String(thrown) } };
+  }
+  return scopes.includes(scope) ? undefined : { status: 403, body: { error: `API scope is missing: ${scope}` } };
+}
+
 /** Answers a request to the jobs endpoint: authentication, the `jobs` scope, validation, then the queue. */
 export async function answerJobs(
   req: IncomingMessage,
@@ -116,17 +139,8 @@ export async function answerJobs(
   auth: FakeAuthenticator,
   queue: FakeBuildQueue,
 ): Promise<JobsAnswer> {
-  const { claims, error } = await auth.authenticate(req.headers);
-  (record as { claims: JWTPayload | undefined }).claims = claims;
-  if (error) return { status: 403, body: { error } };
-  let scopes: readonly string[];
-  try {
-    scopes = auth.scopesOf(claims);
-  } catch (thrown) {
-    // A user-defined contextToApiScopes that throws: Cube answers 500 with the error's text.
-    return { status: 500, body: { error: String(thrown) } };
-  }
-  if (!scopes.includes('jobs')) return { status: 403, body: { error: 'API scope is missing: jobs' } };
+  const refused = await authorize(req, record, auth, 'jobs');
+  if (refused) return refused;
   let body: unknown = {};
   if ((req.headers['content-type'] ?? '').includes('application/json') && rawBody !== '') {
     try {
@@ -153,10 +167,8 @@ export async function answerMeta(
   auth: FakeAuthenticator,
   queue: FakeBuildQueue,
 ): Promise<JobsAnswer> {
-  const { claims, error } = await auth.authenticate(req.headers);
-  (record as { claims: JWTPayload | undefined }).claims = claims;
-  if (error) return { status: 403, body: { error } };
-  if (!auth.scopesOf(claims).includes('meta')) return { status: 403, body: { error: 'API scope is missing: meta' } };
+  const refused = await authorize(req, record, auth, 'meta');
+  if (refused) return refused;
   return {
     status: 200,
     body: {
