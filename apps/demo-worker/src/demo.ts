@@ -12,7 +12,12 @@
 import { writeFileSync } from 'node:fs';
 import { spawnSampleCube } from '@cube-jobs/sample-cube';
 import { startDevServer } from '@cube-jobs/testing/temporal';
-import { buildPreAggregations, buildWorkflowId, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
+import {
+  buildPreAggregations,
+  buildWorkflowId,
+  describeSelector,
+  type BuildPreAggregationsInput,
+} from '@cube-jobs/temporal-workflows';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -133,6 +138,8 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `demo: ${title.split(':')[0]}`,
+      memo: { selector: describeSelector(input.selector) },
       args: [input],
     });
     say(

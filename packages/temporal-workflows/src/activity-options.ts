@@ -52,8 +52,9 @@ export const TRIGGER_LOCAL_RETRY_THRESHOLD_MS = 1000;
  * deadline it is tried again for as long as the deadline allows (Cube may be briefly unreachable when
  * the build starts); without one, {@link TRIGGER_ATTEMPTS_WITHOUT_DEADLINE} times.
  */
-export function triggerActivity(remainingMs: number | undefined) {
+export function triggerActivity(remainingMs: number | undefined, summary?: string) {
   return proxyLocalActivities<CubeJobsActivities>({
+    ...(summary === undefined ? {} : { summary }),
     startToCloseTimeout: '1 minute',
     localRetryThreshold: TRIGGER_LOCAL_RETRY_THRESHOLD_MS,
     retry: {
@@ -76,8 +77,9 @@ const STATUS_RETRY = {
 } as const;
 
 /** Timer mode's status poll, a short activity tried again until the deadline if there is one. */
-export function statusPollActivity(remainingMs: number | undefined) {
+export function statusPollActivity(remainingMs: number | undefined, summary?: string) {
   return proxyActivities<CubeJobsActivities>({
+    ...(summary === undefined ? {} : { summary }),
     startToCloseTimeout: '2 minutes',
     ...(remainingMs === undefined ? {} : { scheduleToCloseTimeout: Math.max(1, remainingMs) }),
     retry: STATUS_RETRY,
@@ -86,10 +88,11 @@ export function statusPollActivity(remainingMs: number | undefined) {
 }
 
 /** Heartbeat mode's wait: one activity that polls and heartbeats until the jobs settle. */
-export function waitingActivity(heartbeatTimeoutMs: number, remainingMs: number | undefined) {
+export function waitingActivity(heartbeatTimeoutMs: number, remainingMs: number | undefined, summary?: string) {
   // The activity bounds the wait itself (deadline); startToClose only has to outlast it.
   const budgetMs = (remainingMs ?? 25 * 3_600_000) + 5 * 60_000;
   return proxyActivities<CubeJobsActivities>({
+    ...(summary === undefined ? {} : { summary }),
     startToCloseTimeout: budgetMs,
     heartbeatTimeout: heartbeatTimeoutMs,
     retry: STATUS_RETRY,

@@ -14,6 +14,7 @@ import {
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { buildPreAggregations } from './build-workflow.js';
+import { describeSelector } from './summaries.js';
 import { CUBE_JOBS_TASK_QUEUE, type BuildPolicy, type BuildWaitOptions } from './types.js';
 import { buildWorkflowId } from './workflow-id.js';
 
@@ -161,6 +162,8 @@ export async function backfillBuilds(client: Client, options: BackfillOptions): 
         taskQueue: options.taskQueue ?? CUBE_JOBS_TASK_QUEUE,
         workflowId,
         workflowIdConflictPolicy: 'USE_EXISTING',
+        staticSummary: `backfill ${describeSelector(ranged)}`,
+        memo: { selector: describeSelector(ranged) },
         args: [
           {
             selector: ranged,

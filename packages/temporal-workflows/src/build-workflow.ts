@@ -19,6 +19,7 @@ import {
   defineQuery,
   isCancellation,
   log,
+  setCurrentDetails,
   setHandler,
   sleep,
   workflowInfo,
@@ -35,6 +36,7 @@ import {
 import { resolveBuildInput, type ResolvedBuildInput } from './input.js';
 import { asJobStatus, mergeJobRecords, unfinishedJobs } from './job-records.js';
 import { planRetrigger, SAME_SECOND_BACKOFF_MS } from './retrigger-plan.js';
+import { describeSelector } from './summaries.js';
 import type {
   BuildJob,
   BuildPhase,
@@ -91,6 +93,12 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
   const config = resolveInputOrFail(input);
   const state: BuildState = input.resume ?? freshState(config);
   let phase: BuildPhase = state.triggers === 0 ? 'triggering' : 'waiting';
+  /** The timeline's "current details": the phase and the jobs' counts (no history cost: read by query). */
+  const showDetails = () => {
+    const counts = countJobStates(state.jobs.map(asJobStatus));
+    const done = `${counts.done}/${state.jobs.length} done${counts.failure ? `, ${counts.failure} failed` : ''}`;
+    setCurrentDetails(`${phase}: ${describeSelector(config.selector)} (${done})`);
+  };
   setHandler(getBuildProgress, () => ({
     phase,
     waitMode: config.mode,
@@ -114,7 +122,8 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
     if (left !== undefined && left <= 0) throw deadlineFailure('triggering', undefined, state.jobs);
     let tokens: string[];
     try {
-      ({ tokens } = await triggerActivity(left)({ selector }));
+      const summary = `${attempt === 1 ? 'trigger' : `retrigger (attempt ${attempt})`} ${describeSelector(selector)}`;
+      ({ tokens } = await triggerActivity(left, summary)({ selector }));
     } catch (error) {
       if (isUnregisteredLocalActivity(error)) throw activitiesMissingFailure(workflowInfo().taskQueue);
       if (remainingMs() === undefined || isFinalError(error)) throw error;
@@ -135,12 +144,15 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
   };
 
   try {
+    showDetails();
     if (state.triggers === 0) state.jobs = await trigger(config.selector, 1);
     phase = 'waiting';
+    showDetails();
 
     for (;;) {
       const outcome =
         config.mode === 'heartbeat' ? await waitWithHeartbeats(waitContext) : await waitWithTimers(waitContext);
+      showDetails();
       const summary = summarizeJobs(state.jobs.map(asJobStatus), {
         policy: jobsPolicyOf(config, workflowConfirmMs(config)),
         ambiguousSinceMs: state.ambiguousSinceMs,
@@ -187,6 +199,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
   }
 
   phase = 'succeeded';
+  showDetails();
   const finishedAtMs = Date.now();
   return {
     outcome: 'succeeded',

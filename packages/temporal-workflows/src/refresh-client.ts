@@ -8,6 +8,7 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '
 import type { Duration } from '@temporalio/common';
 import { refreshPreAggregations, requestRefreshUpdate, type RefreshOutcome, type RefreshTicket } from './refresh.js';
 import { CUBE_JOBS_TASK_QUEUE, type BuildPolicy, type BuildWaitOptions, type BuildWorkflow } from './types.js';
+import { describeSelector } from './summaries.js';
 import { buildWorkflowId } from './workflow-id.js';
 
 /** Options of {@link requestRefresh}. */
@@ -60,6 +61,8 @@ export async function sendRefreshRequest(
     workflowId,
     taskQueue: options.taskQueue ?? CUBE_JOBS_TASK_QUEUE,
     workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `refresh on request: ${describeSelector(parsed)}`,
+    memo: { selector: describeSelector(parsed) },
     args: [
       {
         selector: parsed,

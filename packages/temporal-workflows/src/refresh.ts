@@ -28,6 +28,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { buildPreAggregations } from './build-workflow.js';
+import { describeSelector } from './summaries.js';
 import type { BuildPolicy, BuildWaitOptions } from './types.js';
 
 /** Input of {@link refreshPreAggregations}. */
@@ -124,6 +125,7 @@ export async function refreshPreAggregations(input: RefreshPreAggregationsInput)
     try {
       await executeChild(buildPreAggregations, {
         workflowId: buildIdOf(builds),
+        staticSummary: `refresh build ${builds}: ${describeSelector(input.selector)}`,
         args: [
           {
             selector: input.selector,

@@ -15,6 +15,7 @@ import {
 import type { Client, ScheduleDescription, ScheduleHandle, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { buildPreAggregations } from './build-workflow.js';
+import { describeSelector } from './summaries.js';
 import {
   CUBE_JOBS_TASK_QUEUE,
   type BuildPolicy,
@@ -127,6 +128,8 @@ function scheduleBody(options: BuildScheduleOptions) {
       taskQueue: options.taskQueue ?? CUBE_JOBS_TASK_QUEUE,
       workflowId: options.scheduleId,
       args: [input] as [BuildPreAggregationsInput],
+      staticSummary: `scheduled build (${options.scheduleId}): ${describeSelector(selector)}`,
+      memo: { selector: describeSelector(selector) },
     },
     policies: { overlap: options.overlap ?? 'SKIP', catchupWindow: options.catchupWindow ?? '1 hour' },
   };

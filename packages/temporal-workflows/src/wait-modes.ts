@@ -94,6 +94,7 @@ export async function waitWithHeartbeats({
   const result = await waitingActivity(
     config.heartbeatTimeoutMs,
     remaining,
+    `wait for ${tokens.length} job(s)`,
   )({
     tokens,
     policy: jobsPolicyOf(config, config.ambiguousConfirmMs),
@@ -151,7 +152,10 @@ export async function waitWithTimers({
     await sleep(remaining === undefined ? state.pollIntervalMs : Math.min(state.pollIntervalMs, remaining));
     let jobs: JobRecord[];
     try {
-      ({ jobs } = await statusPollActivity(remainingMs())({ tokens, onlySettled: true }));
+      ({ jobs } = await statusPollActivity(
+        remainingMs(),
+        `poll ${tokens.length} job(s)`,
+      )({ tokens, onlySettled: true }));
     } catch (error) {
       // Retried until the deadline: past it, the build ends with the deadline's failure.
       const left = remainingMs();

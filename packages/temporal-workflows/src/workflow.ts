@@ -34,6 +34,7 @@ export {
   type RefreshStatus,
 } from './refresh.js';
 export { BUILD_DEFAULTS } from './input.js';
+export { describeSelector } from './summaries.js';
 export * from './types.js';
 export {
   CubeJobsValidationError,

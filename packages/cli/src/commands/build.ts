@@ -11,7 +11,7 @@ import {
   type PreAggregationSelector,
   type WaitResult,
 } from '@cube-jobs/core';
-import { buildPreAggregations, buildWorkflowId } from '@cube-jobs/temporal-workflows';
+import { buildPreAggregations, buildWorkflowId, describeSelector } from '@cube-jobs/temporal-workflows';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseCommandArgs, writeJson, type Command, type CommandIo } from '../command.js';
@@ -127,6 +127,8 @@ async function buildWithTemporal(
       taskQueue: temporal.taskQueue,
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `build ${describeSelector(selector)} (cube-jobs CLI)`,
+      memo: { selector: describeSelector(selector) },
       args: [{ selector }],
     });
     if (values['no-wait']) {
