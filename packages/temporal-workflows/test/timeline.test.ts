@@ -65,7 +65,7 @@ describe('the timeline of a build', () => {
         args: [{ selector, wait: { pollInterval: 50 } }],
       });
       await handle.result();
-      const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       expect(metadata.currentDetails).toBe('succeeded: orders.by_month · UTC (6/6 done)');
 
       const events = (await handle.fetchHistory()).events ?? [];
