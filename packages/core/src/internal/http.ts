@@ -1,6 +1,7 @@
 /**
  * One logical call to the jobs endpoint: authorization, per-attempt timeout, caller abort, retries with
- * backoff, `x-request-id` spans, and the mapping of answers to typed errors. Internal.
+ * backoff, `x-request-id` spans (and OpenTelemetry spans with `traceparent` when available), and the
+ * mapping of answers to typed errors. Internal.
  */
 import {
   CubeJobsAbortError,
@@ -22,6 +23,7 @@ import type { TokenProvider } from '../auth.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
 import { abortableSleep, parseRetryAfterMs, retryDelayMs } from './retry.js';
+import { withRequestSpan } from './tracing.js';
 
 /** Per-call overrides. */
 export interface CallOptions {
@@ -65,7 +67,10 @@ export async function callJobsEndpoint(
       throw new CubeJobsAbortError(undefined, reason);
     }
     try {
-      return await attemptOnce(options, tokenProvider, redactor, payload, request, timeoutMs, call.signal);
+      const tokenCount = Array.isArray(body.tokens) ? body.tokens.length : undefined;
+      return await withRequestSpan({ ...request, tokenCount }, (traceHeaders) =>
+        attemptOnce(options, tokenProvider, redactor, payload, request, timeoutMs, call.signal, traceHeaders),
+      );
     } catch (error) {
       if (error instanceof CubeJobsRateLimitError) {
         retryAfterMs = error.retryAfterMs;
@@ -93,6 +98,7 @@ async function attemptOnce(
   request: RequestSummary,
   timeoutMs: number,
   callerSignal: AbortSignal | undefined,
+  traceHeaders: Record<string, string>,
 ): Promise<unknown> {
   if (callerSignal?.aborted) throw new CubeJobsAbortError(undefined, callerSignal.reason);
   const token = await tokenProvider();
@@ -108,6 +114,7 @@ async function attemptOnce(
         method: 'POST',
         headers: {
           ...options.headers,
+          ...traceHeaders,
           'content-type': 'application/json',
           accept: 'application/json',
           authorization: options.authorizationScheme === 'bearer' ? `Bearer ${token}` : token,
