@@ -14,7 +14,7 @@ import {
   type BuildPreAggregationsInput,
 } from '../src/index.js';
 import { baseSelector, createWorker, failureOf, fastWait, startCube, useBuildEnvironment } from './environment.js';
-import { equalSelectors } from './selectors.js';
+import { equalSelectors, ordersByMonth } from './selectors.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -42,24 +42,11 @@ describe.each(['heartbeat', 'timer'] as const)('buildPreAggregations (%s mode)',
     const result = await run(
       { selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: { ...fastWait, mode } },
       {
-        model: {
-          cubes: [
-            {
-              name: 'orders',
-              preAggregations: [
-                {
-                  name: 'by_month',
-                  partitionGranularity: 'month',
-                  buildRange: ['2024-01-01', '2024-04-30'],
-                  outcome: (p) =>
-                    p.partitionStart?.startsWith('2024-02') || p.partitionStart?.startsWith('2024-04')
-                      ? { kind: 'failure', message: 'disk full' }
-                      : { kind: 'done' },
-                },
-              ],
-            },
-          ],
-        },
+        model: ordersByMonth(['2024-01-01', '2024-04-30'], (p) =>
+          p.partitionStart?.startsWith('2024-02') || p.partitionStart?.startsWith('2024-04')
+            ? { kind: 'failure', message: 'disk full' }
+            : { kind: 'done' },
+        ),
       },
     );
     if (result.ok) expect.fail(`expected the build to fail, it succeeded: ${JSON.stringify(result.value.counts)}`);

@@ -26,6 +26,7 @@ import {
   waitForRefresh,
 } from '../src/index.js';
 import { baseSelector, startCube, useBuildEnvironment, workflowBundle } from './environment.js';
+import { ordersByMonth } from './selectors.js';
 
 const build = useBuildEnvironment();
 const byMonth = { ...baseSelector, preAggregations: ['orders.by_month'] };
@@ -226,23 +227,7 @@ describe('requestRefresh', () => {
   }, 120_000);
 
   test("a failed build fails its callers' requests with the build's typed failure", async () => {
-    const { client } = await startCube({
-      model: {
-        cubes: [
-          {
-            name: 'orders',
-            preAggregations: [
-              {
-                name: 'by_month',
-                partitionGranularity: 'month',
-                buildRange: ['2024-01-01', '2024-02-29'],
-                outcome: 'disk full',
-              },
-            ],
-          },
-        ],
-      },
-    });
+    const { client } = await startCube({ model: ordersByMonth(['2024-01-01', '2024-02-29'], 'disk full') });
     const { worker, taskQueue } = await pluginWorker(client);
     const error = await worker.runUntil(
       requestRefresh(build.env.client, byMonth, {

@@ -19,6 +19,7 @@ import {
   startTemporal,
   workflowBundle,
 } from './environment.js';
+import { ordersByMonth } from './selectors.js';
 
 const folder = new URL('./histories/', import.meta.url);
 const committed = readdirSync(folder).filter((name) => name.endsWith('.json'));
@@ -43,21 +44,9 @@ describe('replay', () => {
 /** `orders.by_month` over two months, whose first build of a partition ends `missing_partition`. */
 function missingOnce(): FakeCubeModel {
   let builds = 0;
-  return {
-    cubes: [
-      {
-        name: 'orders',
-        preAggregations: [
-          {
-            name: 'by_month',
-            partitionGranularity: 'month',
-            buildRange: ['2024-01-01', '2024-02-29'],
-            outcome: () => (builds++ === 0 ? { kind: 'missing_partition' } : { kind: 'done' }),
-          },
-        ],
-      },
-    ],
-  };
+  return ordersByMonth(['2024-01-01', '2024-02-29'], () =>
+    builds++ === 0 ? { kind: 'missing_partition' } : { kind: 'done' },
+  );
 }
 
 describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
