@@ -7,7 +7,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CliError, EXIT_CODES, describeFatal, firstLine } from '@cube-jobs/cli';
+import { CliError, EXIT_CODES, describeFatal, exitWith as cliExitWith, firstLine } from '@cube-jobs/cli';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { DemoConfigError } from './env.js';
 
@@ -48,9 +48,5 @@ function describeDemoFatal(error: unknown): { message: string; exitCode: number 
 
 /** Prints the error in one line (with its stack when `DEBUG` is set) and exits with its code. */
 export function exitWith(error: unknown, prefix: string): never {
-  const { message, exitCode } = describeDemoFatal(error);
-  process.stderr.write(`${prefix}${message}\n`);
-  if (process.env.DEBUG) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-  else if (exitCode === EXIT_CODES.failed) process.stderr.write('(set DEBUG=1 for the stack trace)\n');
-  process.exit(exitCode);
+  return cliExitWith(error, prefix, describeDemoFatal, { debugHint: true });
 }

@@ -45,9 +45,16 @@ export function describeFatal(error: unknown): { message: string; exitCode: numb
 }
 
 /** Prints the error in one line (the stack too when `DEBUG` is set) and exits with its code. */
-export function exitWith(error: unknown, prefix = 'cube-jobs: '): never {
-  const { message, exitCode } = describeFatal(error);
+export function exitWith(
+  error: unknown,
+  prefix = 'cube-jobs: ',
+  describe: (error: unknown) => { message: string; exitCode: number } = describeFatal,
+  options: { debugHint?: boolean } = {},
+): never {
+  const { message, exitCode } = describe(error);
   process.stderr.write(`${prefix}${message}\n`);
   if (process.env.DEBUG) process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  else if (options.debugHint && exitCode === EXIT_CODES.failed)
+    process.stderr.write('(set DEBUG=1 for the stack trace)\n');
   process.exit(exitCode);
 }
