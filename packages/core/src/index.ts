@@ -22,7 +22,13 @@
 export * from './protocol.js';
 export { createCubeJobsClient, type CubeJobsClient, type CallOptions, type WaitForJobsOptions } from './client.js';
 export { createJwtTokenProvider, type JwtTokenProviderOptions, type TokenProvider } from './auth.js';
-export { DEFAULT_REQUEST_PACING, jobsEndpointUrl, type CubeJobsClientOptions, type FetchLike } from './options.js';
+export {
+  DEFAULT_REQUEST_PACING,
+  jobsEndpointUrl,
+  type CubeJobsClientOptions,
+  type CubeRequestEvent,
+  type FetchLike,
+} from './options.js';
 export {
   createStatusPoller,
   DEFAULT_STATUS_POLLER,

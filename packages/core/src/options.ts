@@ -60,6 +60,30 @@ export interface CubeJobsClientOptions {
   readonly rateLimitBurst?: number | undefined;
   /** `fetch` implementation. @default globalThis.fetch */
   readonly fetch?: FetchLike | undefined;
+  /**
+   * Called after every HTTP attempt, answered or not (e.g. to count requests and their durations as
+   * metrics; see `cubeRequestMetrics` in `@cube-jobs/temporal-activities`). It must not throw; an
+   * error it throws is ignored.
+   */
+  readonly onRequest?: ((event: CubeRequestEvent) => void) | undefined;
+}
+
+/** One HTTP attempt to the jobs endpoint, as {@link CubeJobsClientOptions.onRequest} sees it. */
+export interface CubeRequestEvent {
+  /** Cube action, `post` or `get`. */
+  readonly action: 'post' | 'get';
+  /** Attempt number within the call, starting at 1. */
+  readonly attempt: number;
+  /** The attempt's `x-request-id`. */
+  readonly requestId: string;
+  /** HTTP status Cube answered with; undefined when no answer arrived (connection error, timeout, abort). */
+  readonly statusCode: number | undefined;
+  /** `ok`, or the name of the typed error the attempt ended with (e.g. `CubeJobsRateLimitError`). */
+  readonly result: 'ok' | string;
+  /** Time from sending the request to reading the whole answer (or giving up). */
+  readonly durationMs: number;
+  /** Tokens asked about (`get`) or returned (`post`). */
+  readonly tokenCount: number | undefined;
 }
 
 const durationMs = (what: string) =>
@@ -100,6 +124,9 @@ const OptionsSchema = z
       .optional(),
     rateLimitBurst: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
     fetch: z.custom<FetchLike>((v) => typeof v === 'function', 'must be a fetch function').optional(),
+    onRequest: z
+      .custom<(event: CubeRequestEvent) => void>((v) => typeof v === 'function', 'must be a function')
+      .optional(),
   })
   .superRefine((options, ctx) => {
     if (options.token !== undefined && options.apiSecret !== undefined) {
@@ -145,6 +172,7 @@ export interface ResolvedClientOptions {
   readonly maxRequestsPerSecond: number;
   readonly rateLimitBurst: number;
   readonly fetch: FetchLike;
+  readonly onRequest: ((event: CubeRequestEvent) => void) | undefined;
 }
 
 /** The client's defaults for the options that pace its requests. */
@@ -201,5 +229,6 @@ export function resolveClientOptions(input: CubeJobsClientOptions): ResolvedClie
       options.rateLimitBurst ??
       (Number.isFinite(maxRequestsPerSecond) ? Math.max(1, Math.ceil(maxRequestsPerSecond)) : 1),
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    onRequest: options.onRequest,
   };
 }

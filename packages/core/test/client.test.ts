@@ -13,6 +13,7 @@ import {
   CubeJobsRateLimitError,
   CubeJobsServerError,
   CubeJobsTimeoutError,
+  type CubeRequestEvent,
 } from '../src/index.js';
 import { client, hang, json, scriptedFetch, selector } from './helpers.js';
 
@@ -190,6 +191,73 @@ describe('retries', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CubeJobsAbortError);
     expect(fetch.calls).toHaveLength(1);
+  });
+});
+
+describe('onRequest', () => {
+  test('reports every attempt: its action, status code, typed result, token count and duration', async () => {
+    const events: CubeRequestEvent[] = [];
+    const fetch = scriptedFetch(
+      () => json(503, { error: 'restarting' }),
+      () => {
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
+      },
+      () => json(200, ['t1', 't2', 't3']),
+    );
+    const cube = client(fetch, { maxRetries: 2, onRequest: (event) => events.push(event) });
+    await cube.triggerBuild(selector, { requestId: 'build-1' });
+    expect(
+      events.map(({ action, attempt, requestId, statusCode, result, tokenCount }) => ({
+        action,
+        attempt,
+        requestId,
+        statusCode,
+        result,
+        tokenCount,
+      })),
+    ).toEqual([
+      {
+        action: 'post',
+        attempt: 1,
+        requestId: 'build-1-span-1',
+        statusCode: 503,
+        result: 'CubeJobsServerError',
+        tokenCount: undefined,
+      },
+      {
+        action: 'post',
+        attempt: 2,
+        requestId: 'build-1-span-2',
+        statusCode: undefined,
+        result: 'CubeJobsConnectionError',
+        tokenCount: undefined,
+      },
+      { action: 'post', attempt: 3, requestId: 'build-1-span-3', statusCode: 200, result: 'ok', tokenCount: 3 },
+    ]);
+    for (const event of events) expect(event.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  test('counts the tokens a get asks about, and an observer that throws changes nothing', async () => {
+    const seen: CubeRequestEvent[] = [];
+    const fetch = scriptedFetch(() =>
+      json(200, [
+        { token: 'a', status: 'done' },
+        { token: 'b', status: 'processing' },
+      ]),
+    );
+    const cube = client(fetch, {
+      onRequest: (event) => {
+        seen.push(event);
+        throw new Error('broken observer');
+      },
+    });
+    const jobs = await cube.getJobStatuses(['a', 'b']);
+    expect(jobs.map((job) => job.state)).toEqual(['done', 'processing']);
+    expect(seen).toMatchObject([{ action: 'get', statusCode: 200, result: 'ok', tokenCount: 2 }]);
+  });
+
+  test('onRequest must be a function', () => {
+    expect(() => client(scriptedFetch(), { onRequest: 'metrics' as never })).toThrow(/onRequest: must be a function/);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   CubeJobsTimeoutError,
   type RequestSummary,
 } from '../errors.js';
-import type { ResolvedClientOptions } from '../options.js';
+import type { CubeRequestEvent, ResolvedClientOptions } from '../options.js';
 import type { TokenProvider } from '../auth.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
@@ -66,12 +66,21 @@ export async function callJobsEndpoint(
     } catch (reason) {
       throw new CubeJobsAbortError(undefined, reason);
     }
+    const tokenCount = Array.isArray(body.tokens) ? body.tokens.length : undefined;
+    const startedAt = performance.now();
     try {
-      const tokenCount = Array.isArray(body.tokens) ? body.tokens.length : undefined;
-      return await withRequestSpan({ ...request, tokenCount }, (traceHeaders) =>
+      const result = await withRequestSpan({ ...request, tokenCount }, (traceHeaders) =>
         attemptOnce(options, tokenProvider, redactor, payload, request, timeoutMs, call.signal, traceHeaders),
       );
+      const returned = body.action === 'post' && Array.isArray(result) ? result.length : tokenCount;
+      report(options, request, startedAt, { statusCode: 200, result: 'ok', tokenCount: returned });
+      return result;
     } catch (error) {
+      report(options, request, startedAt, {
+        statusCode: error instanceof CubeJobsApiError ? error.status : undefined,
+        result: error instanceof Error ? error.name : 'unknown',
+        tokenCount,
+      });
       if (error instanceof CubeJobsRateLimitError) {
         retryAfterMs = error.retryAfterMs;
         // Every request of this client waits with this one, retried or not.
@@ -87,6 +96,27 @@ export async function callJobsEndpoint(
     } catch (reason) {
       throw new CubeJobsAbortError(undefined, reason);
     }
+  }
+}
+
+/** Tells the client's `onRequest` observer how an attempt ended; an observer's own error is ignored. */
+function report(
+  options: ResolvedClientOptions,
+  request: RequestSummary,
+  startedAt: number,
+  outcome: Pick<CubeRequestEvent, 'statusCode' | 'result' | 'tokenCount'>,
+): void {
+  if (!options.onRequest) return;
+  try {
+    options.onRequest({
+      action: request.action,
+      attempt: request.attempt,
+      requestId: request.requestId,
+      durationMs: performance.now() - startedAt,
+      ...outcome,
+    });
+  } catch {
+    // An observer must not change what the call does.
   }
 }
 
