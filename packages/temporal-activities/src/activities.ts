@@ -32,6 +32,12 @@ import {
 export interface CubeJobsActivitiesOptions {
   /** A configured client (see `createCubeJobsClient`). Prefer `maxRetries: 0`, so Temporal's retry policy is the one backoff. */
   readonly client: CubeJobsClient;
+  /**
+   * Builds triggered through these activities upsert the cube-jobs search attributes. Turn on only
+   * when the namespace has them registered (`cubeJobsPlugin` checks that when its worker starts).
+   * @default false
+   */
+  readonly searchAttributes?: boolean | undefined;
 }
 
 /** Converts a core status into a compact record; `done` jobs drop their target to keep history small. */
@@ -101,7 +107,7 @@ async function asActivity<T>(client: CubeJobsClient, fn: () => Promise<T>): Prom
  * Creates the activities. Register the returned object with your worker:
  * `Worker.create({ activities: createCubeJobsActivities({ client }), ... })`.
  */
-export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) {
+export function createCubeJobsActivities({ client, searchAttributes = false }: CubeJobsActivitiesOptions) {
   return {
     /** Triggers the builds a selector matches (Cube action `post`) and returns their tokens. */
     async triggerPreAggregationBuild(
@@ -109,6 +115,7 @@ export function createCubeJobsActivities({ client }: CubeJobsActivitiesOptions) 
     ): Promise<TriggerPreAggregationBuildResult> {
       return asActivity(client, async () => ({
         tokens: await client.triggerBuild(input.selector, { signal: cancellationSignal(), requestId: requestId() }),
+        ...(searchAttributes ? { searchAttributes: true as const } : {}),
       }));
     },
 

@@ -50,6 +50,12 @@ export interface TriggerPreAggregationBuildInput {
 export interface TriggerPreAggregationBuildResult {
   /** One token per job, in Cube's order. */
   readonly tokens: string[];
+  /**
+   * Set when the worker that ran the trigger has search attributes turned on (its namespace was
+   * checked at start): the build then upserts them. Carried by this result so that history records the
+   * choice and a replay makes the same one.
+   */
+  readonly searchAttributes?: true | undefined;
 }
 
 /** Input of `getPreAggregationJobStatuses`. */

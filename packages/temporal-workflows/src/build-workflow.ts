@@ -14,14 +14,17 @@ import {
   summarizeJobs,
   type PreAggregationSelector,
 } from '@cube-jobs/core/protocol';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ApplicationFailure,
+  ContinueAsNew,
   defineQuery,
   isCancellation,
   log,
   setCurrentDetails,
   setHandler,
   sleep,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { NON_RETRYABLE_FAILURE_TYPES, triggerActivity } from './activity-options.js';
@@ -36,6 +39,7 @@ import {
 import { resolveBuildInput, type ResolvedBuildInput } from './input.js';
 import { asJobStatus, mergeJobRecords, unfinishedJobs } from './job-records.js';
 import { planRetrigger, SAME_SECOND_BACKOFF_MS } from './retrigger-plan.js';
+import { phaseSearchAttributes, selectorSearchAttributes } from './search-attributes.js';
 import { describeSelector } from './summaries.js';
 import type {
   BuildJob,
@@ -93,6 +97,17 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
   const config = resolveInputOrFail(input);
   const state: BuildState = input.resume ?? freshState(config);
   let phase: BuildPhase = state.triggers === 0 ? 'triggering' : 'waiting';
+  /** What the build builds, as search attributes, until the first phase change upserts it with the phase. */
+  let selectorAttributes: SearchAttributeUpdatePair[] = [];
+  /** Moves to a new phase and, when the build upserts search attributes, tells them (one event per change). */
+  const enterPhase = (next: BuildPhase, failedJobs?: number) => {
+    phase = next;
+    if (!state.searchAttributes) return;
+    upsertSearchAttributes([...selectorAttributes, ...phaseSearchAttributes(next, failedJobs)]);
+    selectorAttributes = [];
+  };
+  /** Jobs that did not build, for the final search attributes. */
+  const notBuilt = () => state.jobs.filter((job) => job.state !== 'done').length;
   /** The timeline's "current details": the phase and the jobs' counts (no history cost: read by query). */
   const showDetails = () => {
     const counts = countJobStates(state.jobs.map(asJobStatus));
@@ -123,7 +138,12 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
     let tokens: string[];
     try {
       const summary = `${attempt === 1 ? 'trigger' : `retrigger (attempt ${attempt})`} ${describeSelector(selector)}`;
-      ({ tokens } = await triggerActivity(left, summary)({ selector }));
+      const triggered = await triggerActivity(left, summary)({ selector });
+      tokens = triggered.tokens;
+      if (triggered.searchAttributes && !state.searchAttributes) {
+        state.searchAttributes = true;
+        selectorAttributes = selectorSearchAttributes(config.selector);
+      }
     } catch (error) {
       if (isUnregisteredLocalActivity(error)) throw activitiesMissingFailure(workflowInfo().taskQueue);
       if (remainingMs() === undefined || isFinalError(error)) throw error;
@@ -145,8 +165,10 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
 
   try {
     showDetails();
-    if (state.triggers === 0) state.jobs = await trigger(config.selector, 1);
-    phase = 'waiting';
+    if (state.triggers === 0) {
+      state.jobs = await trigger(config.selector, 1);
+      enterPhase('waiting');
+    }
     showDetails();
 
     for (;;) {
@@ -159,14 +181,14 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
         nowMs: Date.now(),
       });
       if (outcome === 'deadline_exceeded') {
-        phase = 'failed';
+        enterPhase('failed', notBuilt());
         throw waitDeadlineFailure(state.jobs);
       }
       if (summary.outcome === 'succeeded') break;
 
       const plan = planRetrigger(state.jobs, summary, config);
       if (!plan.proceed) {
-        phase = 'failed';
+        enterPhase('failed', notBuilt());
         throw buildFailedFailure({
           failed: [...plan.hardFailed, ...plan.retrigger],
           exhausted: plan.exhausted.length,
@@ -175,7 +197,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
         });
       }
 
-      phase = 'retriggering';
+      enterPhase('retriggering');
       log.info('Triggering jobs again', { jobs: plan.retrigger.length, posts: plan.posts.length });
       // A table is named after its build time in whole seconds: let the clock move past the collision.
       // Jitter (Math.random is deterministic in workflows) keeps concurrent builds from colliding again in step.
@@ -185,20 +207,22 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
       state.retriggered += plan.retrigger.length;
       for (const token of replaced) delete state.ambiguousSinceMs[token];
       state.jobs = [...state.jobs.filter((job) => !replaced.has(job.token)), ...fresh.flat()];
-      phase = 'waiting';
+      enterPhase('waiting');
     }
   } catch (error) {
     if (isCancellation(error)) {
-      phase = 'cancelled';
+      enterPhase('cancelled', notBuilt());
       // Cube's jobs API cannot cancel a build: report what keeps running there.
       log.warn('Build cancelled; Cube keeps building the unfinished jobs', {
         unfinished: unfinishedJobs(state.jobs).map((job) => job.table ?? job.token),
       });
+    } else if ((phase as BuildPhase) !== 'failed' && !(error instanceof ContinueAsNew)) {
+      enterPhase('failed', notBuilt());
     }
     throw error;
   }
 
-  phase = 'succeeded';
+  enterPhase('succeeded', 0);
   showDetails();
   const finishedAtMs = Date.now();
   return {

@@ -26,5 +26,12 @@ export {
 } from './refresh-client.js';
 export * from './schedules.js';
 export * from './backfill.js';
+export {
+  assertSearchAttributesRegistered,
+  CubeJobsSearchAttributesMissingError,
+  findMissingSearchAttributes,
+  searchAttributesCreateCommand,
+  type VisibilityConnection,
+} from './search-attributes-check.js';
 export { buildWorkflowId, type BuildWorkflowIdOptions } from './workflow-id.js';
 export { describeBuildProgress, type LiveBuildProgress } from './live-progress.js';

@@ -11,7 +11,8 @@
  */
 import { createCubeJobsActivities, type CubeJobsActivitiesOptions } from '@cube-jobs/temporal-activities';
 import { SimplePlugin } from '@temporalio/plugin';
-import type { ReplayWorkerOptions, WorkerOptions } from '@temporalio/worker';
+import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
+import { assertSearchAttributesRegistered } from './search-attributes-check.js';
 import { workflowsPath } from './workflows-path.js';
 
 /** The plugin's name, as Temporal reports it. */
@@ -25,6 +26,13 @@ export interface CubeJobsPluginOptions extends CubeJobsActivitiesOptions {
    * @default true
    */
   readonly registerWorkflows?: boolean;
+  /**
+   * Builds upsert the cube-jobs search attributes (`CUBE_JOBS_SEARCH_ATTRIBUTES`: pre-aggregations,
+   * cubes, data sources, phase, failed jobs). The worker checks at start that its namespace has them
+   * registered and fails with `CubeJobsSearchAttributesMissingError` if not; see the README to register
+   * them. @default false
+   */
+  readonly searchAttributes?: boolean;
 }
 
 /** Whether worker options already name their workflow code. */
@@ -35,14 +43,40 @@ function hasWorkflowCode(options: Pick<WorkerOptions, 'workflowsPath' | 'workflo
 /** The worker plugin; create it with {@link cubeJobsPlugin}. */
 export class CubeJobsPlugin extends SimplePlugin {
   readonly #registerWorkflows: boolean;
+  readonly #searchAttributes: boolean;
 
   /** Creates the activities around `options.client` (its credentials stay in the worker). */
   constructor(options: CubeJobsPluginOptions) {
     if (typeof options?.client?.triggerBuild !== 'function') {
       throw new TypeError('cubeJobsPlugin: options.client must be a client made by createCubeJobsClient');
     }
-    super({ name: CUBE_JOBS_PLUGIN_NAME, activities: createCubeJobsActivities({ client: options.client }) });
+    const searchAttributes = options.searchAttributes ?? false;
+    super({
+      name: CUBE_JOBS_PLUGIN_NAME,
+      activities: createCubeJobsActivities({ client: options.client, searchAttributes }),
+    });
     this.#registerWorkflows = options.registerWorkflows ?? true;
+    this.#searchAttributes = searchAttributes;
+  }
+
+  /**
+   * With search attributes on, checks that the worker's namespace has them before it polls for work;
+   * if not, the worker is released unstarted and `run()` rejects with the check's error.
+   */
+  override async runWorker(worker: Worker, next: (worker: Worker) => Promise<void>): Promise<void> {
+    if (this.#searchAttributes && worker.connection) {
+      try {
+        await assertSearchAttributesRegistered(worker.connection, worker.options.namespace);
+      } catch (error) {
+        // The SDK frees a worker's native resources only through a run: start it and shut it down at
+        // once (both synchronous, so it takes no task), then report the check's error.
+        const stopped = super.runWorker(worker, next);
+        worker.shutdown();
+        await stopped.catch(() => undefined);
+        throw error;
+      }
+    }
+    return super.runWorker(worker, next);
   }
 
   /** Appends the activities; adds `buildPreAggregations` when the worker has no workflow code of its own. */

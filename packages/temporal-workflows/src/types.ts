@@ -96,6 +96,8 @@ export interface BuildState {
   pollIntervalMs: number;
   /** Runs so far (1 + continue-as-new count). */
   runs: number;
+  /** The build upserts its search attributes (the trigger's worker said so); kept across continue-as-new. */
+  searchAttributes?: boolean | undefined;
 }
 
 /** What the build is doing. */

@@ -35,6 +35,13 @@ export {
 } from './refresh.js';
 export { BUILD_DEFAULTS } from './input.js';
 export { describeSelector } from './summaries.js';
+export {
+  CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
+  CUBE_JOBS_SEARCH_ATTRIBUTES,
+  phaseSearchAttributes,
+  selectorSearchAttributes,
+  type AnySearchAttributeKey,
+} from './search-attributes.js';
 export * from './types.js';
 export {
   CubeJobsValidationError,

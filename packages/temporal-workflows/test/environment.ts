@@ -17,7 +17,12 @@ import {
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
-import { buildPreAggregations, workflowsPath, type BuildPreAggregationsInput } from '../src/index.js';
+import {
+  buildPreAggregations,
+  workflowsPath,
+  type AnySearchAttributeKey,
+  type BuildPreAggregationsInput,
+} from '../src/index.js';
 
 let runtimeInstalled = false;
 
@@ -40,9 +45,11 @@ export function quietRuntime(): void {
 }
 
 /** Starts a local dev server from the resolved binary (again, if it misses the SDK's start-up window). */
-export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+export async function startTemporal(
+  server: { searchAttributes?: AnySearchAttributeKey[] } = {},
+): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return createLocalTestEnvironment({ executable: inject('temporalExecutable') });
+  return createLocalTestEnvironment({ executable: inject('temporalExecutable'), server });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -131,10 +138,10 @@ export function failureOf(error: unknown): ApplicationFailure {
  * For a test file of builds: a dev server started before its tests and stopped after them, fake Cubes
  * stopped after each test, and `run` for one build to its end.
  */
-export function useBuildEnvironment() {
+export function useBuildEnvironment(server: Parameters<typeof startTemporal>[0] = {}) {
   let started: TestWorkflowEnvironment | undefined;
   beforeAll(async () => {
-    started = await startTemporal();
+    started = await startTemporal(server);
   });
   afterAll(async () => {
     await started?.teardown();

@@ -14,6 +14,7 @@ import {
   BUILD_FAILURE_TYPES,
   cubeJobsPlugin,
   CUBE_JOBS_PLUGIN_NAME,
+  CubeJobsSearchAttributesMissingError,
   workflowsPath,
 } from '../src/index.js';
 import { baseSelector, capturedLogs, failureOf, startCube, useBuildEnvironment } from './environment.js';
@@ -64,6 +65,29 @@ describe('cubeJobsPlugin', () => {
     expect(result).toMatchObject({ rows: 100, build: { outcome: 'succeeded' } });
     expect(loads).toBe(1);
     expect(cube.jobs.length).toBeGreaterThan(0);
+  });
+
+  test('with search attributes on, a worker whose namespace lacks them fails at start, saying how to register them', async () => {
+    const { cube, client } = await startCube();
+    const worker = await Worker.create({
+      connection: build.env.nativeConnection,
+      taskQueue: `plugin-${randomUUID()}`,
+      plugins: [cubeJobsPlugin({ client, searchAttributes: true })],
+    });
+    const error = await worker.run().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CubeJobsSearchAttributesMissingError);
+    expect((error as CubeJobsSearchAttributesMissingError).missing).toEqual([
+      'CubeJobsPreAggregations (KeywordList)',
+      'CubeJobsCubes (KeywordList)',
+      'CubeJobsDataSources (KeywordList)',
+      'CubeJobsPhase (Keyword)',
+      'CubeJobsFailedJobs (Int)',
+    ]);
+    expect((error as Error).message).toContain(
+      'temporal operator search-attribute create --namespace default --name CubeJobsPreAggregations --name CubeJobsCubes --name CubeJobsDataSources --type KeywordList',
+    );
+    expect(worker.getState()).toBe('STOPPED');
+    expect(cube.requests).toHaveLength(0);
   });
 
   test('rejects a missing client at once', () => {

@@ -34,6 +34,21 @@ export interface DevServerOptions {
   readonly dbFilename?: string;
   /** Progress messages (resolving or building the CLI). */
   readonly log?: (message: string) => void;
+  /**
+   * Custom search attributes to register on the `default` namespace, e.g. the cube-jobs ones
+   * (`CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS` of `@cube-jobs/temporal-workflows`).
+   */
+  readonly searchAttributes?: ReadonlyArray<{ readonly name: string; readonly type: string }>;
+}
+
+/** A search attribute as `temporal server start-dev --search-attribute` takes it: `Name=KeywordList`. */
+function searchAttributeFlag({ name, type }: { readonly name: string; readonly type: string }): string {
+  const cliType = type
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+  return `${name}=${cliType}`;
 }
 
 /** How many times a server that could not bind its ports is started again. */
@@ -56,7 +71,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const port = options.port ?? (await freePort());
     const uiPort = options.uiPort ?? (await freePort());
     try {
-      return await startOnce(cli.path, port, uiPort, options.dbFilename);
+      return await startOnce(cli.path, port, uiPort, options.dbFilename, options.searchAttributes ?? []);
     } catch (error) {
       if (!(error instanceof PortConflictError) || attempt >= PORT_CONFLICT_ATTEMPTS) throw error;
       options.log?.(`${error.message}; starting it again`);
@@ -76,6 +91,7 @@ async function startOnce(
   port: number,
   uiPort: number,
   dbFilename: string | undefined,
+  searchAttributes: ReadonlyArray<{ readonly name: string; readonly type: string }>,
 ): Promise<DevServer> {
   const args = [
     'server',
@@ -92,6 +108,7 @@ async function startOnce(
     'default',
   ];
   if (dbFilename) args.push('--db-filename', dbFilename);
+  for (const attribute of searchAttributes) args.push('--search-attribute', searchAttributeFlag(attribute));
   const child = spawn(cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const supervised = superviseChild(child);
   let stderr = '';

@@ -1,0 +1,103 @@
+/**
+ * Whether a namespace has the cube-jobs search attributes registered: checked when a worker with
+ * search attributes turned on starts, so a namespace without them fails there, never in a build.
+ *
+ * The check asks the visibility store to count builds by each attribute: that works on a dev server,
+ * a self-hosted cluster and Temporal Cloud alike (the operator API that lists attributes is not served
+ * by Cloud), and an attribute the namespace does not know makes the query invalid.
+ *
+ * @module
+ */
+import type { SearchAttributeType } from '@temporalio/common';
+import { CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS, type AnySearchAttributeKey } from './search-attributes.js';
+
+/** What the check needs of a connection (a client `Connection` and a worker's `NativeConnection` both fit). */
+export interface VisibilityConnection {
+  readonly workflowService: {
+    countWorkflowExecutions(request: { namespace: string; query: string }): Promise<unknown>;
+  };
+}
+
+/** The Temporal CLI's name of each type, for `temporal operator search-attribute create --type`. */
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+/** A list query that is valid exactly when the namespace knows `key` (with a type that takes the value). */
+function probeQuery(key: AnySearchAttributeKey): string {
+  return key.type === 'INT' || key.type === 'DOUBLE' ? `${key.name} = 0` : `${key.name} = 'cube-jobs-check'`;
+}
+
+/** gRPC's INVALID_ARGUMENT: the server's answer to a query naming an unknown search attribute. */
+const INVALID_ARGUMENT = 3;
+
+/**
+ * The cube-jobs search attributes `namespace` lacks (empty when it has them all). Errors other than
+ * the server rejecting a query (unreachable server, missing permission) are thrown as they are.
+ */
+export async function findMissingSearchAttributes(
+  connection: VisibilityConnection,
+  namespace: string,
+  keys: readonly AnySearchAttributeKey[] = CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
+): Promise<AnySearchAttributeKey[]> {
+  const missing: AnySearchAttributeKey[] = [];
+  for (const key of keys) {
+    try {
+      await connection.workflowService.countWorkflowExecutions({ namespace, query: probeQuery(key) });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== INVALID_ARGUMENT) throw error;
+      missing.push(key);
+    }
+  }
+  return missing;
+}
+
+/**
+ * The `temporal` CLI commands that register `keys` on `namespace` (a self-hosted cluster or a dev
+ * server), one per type since the command takes one type at a time, joined with `&&`.
+ */
+export function searchAttributesCreateCommand(
+  namespace: string,
+  keys: readonly AnySearchAttributeKey[] = CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
+): string {
+  const byType = new Map<SearchAttributeType, AnySearchAttributeKey[]>();
+  for (const key of keys) byType.set(key.type, [...(byType.get(key.type) ?? []), key]);
+  return [...byType]
+    .map(([type, sameType]) => {
+      const names = sameType.map((key) => `--name ${key.name}`).join(' ');
+      return `temporal operator search-attribute create --namespace ${namespace} ${names} --type ${CLI_TYPE_NAMES[type]}`;
+    })
+    .join(' && ');
+}
+
+/** Thrown at worker start when search attributes are turned on and the namespace lacks some of them. */
+export class CubeJobsSearchAttributesMissingError extends Error {
+  override readonly name = 'CubeJobsSearchAttributesMissingError';
+  /** The attributes the namespace lacks, as `Name (Type)`. */
+  readonly missing: readonly string[];
+
+  constructor(namespace: string, missing: readonly AnySearchAttributeKey[]) {
+    const listed = missing.map((key) => `${key.name} (${CLI_TYPE_NAMES[key.type]})`);
+    super(
+      `cubeJobsPlugin: searchAttributes is on, but namespace "${namespace}" lacks ${listed.join(', ')}. ` +
+        `Register them (self-hosted: \`${searchAttributesCreateCommand(namespace, missing)}\`; ` +
+        `Temporal Cloud: \`tcld namespace search-attributes add\` or the Cloud UI), or turn searchAttributes off.`,
+    );
+    this.missing = listed;
+  }
+}
+
+/** Throws {@link CubeJobsSearchAttributesMissingError} when `namespace` lacks any cube-jobs search attribute. */
+export async function assertSearchAttributesRegistered(
+  connection: VisibilityConnection,
+  namespace: string,
+): Promise<void> {
+  const missing = await findMissingSearchAttributes(connection, namespace);
+  if (missing.length > 0) throw new CubeJobsSearchAttributesMissingError(namespace, missing);
+}
