@@ -1,7 +1,8 @@
 /**
- * `npm run bundle-workflows -w @cube-jobs/demo-worker -- <file>`: pre-bundles `buildPreAggregations`
- * into one file, so a worker (e.g. in a container) starts without webpack: point
- * `CUBE_JOBS_WORKFLOW_BUNDLE` at it.
+ * `npm run bundle-workflows -w @cube-jobs/demo-worker -- <file> [--tracing]`: pre-bundles
+ * `buildPreAggregations` into one file, so a worker (e.g. in a container) starts without webpack: point
+ * `CUBE_JOBS_WORKFLOW_BUNDLE` at it. `--tracing` bundles Temporal's OpenTelemetry workflow interceptors
+ * in, for workers that export traces (`OTEL_TRACES_EXPORTER`).
  *
  * @module
  */
@@ -9,14 +10,23 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { workflowsPath } from '@cube-jobs/temporal-workflows';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { CliError, EXIT_CODES, exitWith } from './first-run.js';
+import { CliError, EXIT_CODES, exitWith, parseFlags } from './first-run.js';
+import { tracingBundlerPlugin } from './observability.js';
+
+const USAGE = 'Usage: npm run bundle-workflows -w @cube-jobs/demo-worker -- <output file> [--tracing]';
 
 try {
-  const [target, ...extra] = process.argv.slice(2);
-  if (!target || extra.length > 0) {
-    throw new CliError('Usage: npm run bundle-workflows -w @cube-jobs/demo-worker -- <output file>', EXIT_CODES.usage);
-  }
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const { values: flags, positionals } = parseFlags(
+    { options: { tracing: { type: 'boolean', default: false } }, allowPositionals: true },
+    USAGE,
+  );
+  const [target, ...extra] = positionals;
+  if (!target || extra.length > 0) throw new CliError(USAGE, EXIT_CODES.usage);
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    logger: new DefaultLogger('WARN'),
+    plugins: flags.tracing ? [tracingBundlerPlugin()] : [],
+  });
   await writeFile(resolve(target), code);
   console.log(`Wrote the workflow bundle to ${resolve(target)} (${(code.length / 1024).toFixed(0)} KiB)`);
 } catch (error) {

@@ -5,7 +5,8 @@
  * fails, proves a query is served from a pre-aggregation, prints a summary and shuts everything down.
  *
  * Flags: `--keep-running` leaves everything up until Ctrl-C; `--summary-file <path>` writes the summary
- * as JSON (used by the end-to-end test).
+ * as JSON (used by the end-to-end test); `--metrics-port <port>` serves the worker's Prometheus metrics.
+ * On its own dev server the demo registers the cube-jobs search attributes and turns them on.
  *
  * @module
  */
@@ -15,19 +16,20 @@ import { startDevServer } from '@cube-jobs/testing/temporal';
 import {
   buildPreAggregations,
   buildWorkflowId,
+  CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
   describeSelector,
   type BuildPreAggregationsInput,
 } from '@cube-jobs/temporal-workflows';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { readDemoConfig } from './env.js';
+import { DemoConfigError, portNumber, readDemoConfig } from './env.js';
 import { checkCube, EXIT_CODES, exitWith, firstLine, parseFlags } from './first-run.js';
 import { followBuild, shortTableName } from '@cube-jobs/cli';
+import { installRuntime, startTracing } from './observability.js';
 import { sqlProof, type SqlProof } from './sql-proof.js';
 import { createDemoWorker, type CubeAccess } from './worker.js';
 
-const USAGE = 'Usage: npm run demo -- [--keep-running] [--summary-file <path>]';
+const USAGE = 'Usage: npm run demo -- [--keep-running] [--summary-file <path>] [--metrics-port <port>]';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -69,14 +71,28 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main(): Promise<void> {
   const { values: flags } = parseFlags(
-    { options: { 'keep-running': { type: 'boolean', default: false }, 'summary-file': { type: 'string' } } },
+    {
+      options: {
+        'keep-running': { type: 'boolean', default: false },
+        'summary-file': { type: 'string' },
+        'metrics-port': { type: 'string' },
+      },
+    },
     USAGE,
   );
   const config = readDemoConfig();
+  let metricsPort = config.metricsPort;
+  if (flags['metrics-port'] !== undefined) {
+    const parsed = portNumber.safeParse(flags['metrics-port']);
+    if (!parsed.success) throw new DemoConfigError([`--metrics-port: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
+    metricsPort = parsed.data;
+  }
   // A configured Cube is checked first: a wrong URL or secret is reported within seconds, before anything starts.
   if (config.cube) await checkCube(config.cube);
   // The demo reports builds (including the one meant to fail) itself; the SDK speaks up only for errors.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installRuntime({ logLevel: 'ERROR', metricsPort });
+  const tracing = startTracing(config.tracesExporter, 'cube-jobs-demo');
+  if (tracing) cleanups.push(() => tracing.shutdown());
   say('cube-jobs demo: Temporal workflows that trigger Cube pre-aggregation builds and wait for them durably');
   say();
 
@@ -84,7 +100,10 @@ async function main(): Promise<void> {
   let uiUrl: string | undefined;
   if (!temporal) {
     say('▸ Starting a Temporal dev server (TEMPORAL_ADDRESS is not set)…');
-    const devServer = await startDevServer({ log: (message) => say(`    ${message}`) });
+    const devServer = await startDevServer({
+      log: (message) => say(`    ${message}`),
+      searchAttributes: CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
+    });
     cleanups.push(() => devServer.stop());
     temporal = { connection: { address: devServer.address }, namespace: 'default' };
     uiUrl = devServer.uiUrl;
@@ -111,12 +130,18 @@ async function main(): Promise<void> {
     say(`▸ Using Cube at ${cube.apiUrl}`);
   }
 
+  // The demo's own dev server has the search attributes registered; a configured Temporal opts in.
+  const searchAttributes = config.searchAttributes ?? uiUrl !== undefined;
   say(`▸ Starting a worker on task queue "${config.taskQueue}"`);
   const { worker, connection: workerConnection } = await createDemoWorker({
     ...temporal,
     taskQueue: config.taskQueue,
     cube,
+    searchAttributes,
+    plugins: tracing ? [tracing.plugin] : [],
   });
+  if (metricsPort !== undefined) say(`    Prometheus metrics on http://localhost:${metricsPort}/metrics`);
+  if (tracing) say(`    Traces to ${config.tracesExporter} (OTEL_TRACES_EXPORTER)`);
   const running = worker.run();
   cleanups.push(async () => {
     // On Ctrl-C the SDK begins the shutdown itself.
@@ -234,6 +259,11 @@ async function main(): Promise<void> {
   say(`  Tables built (${built.length}):`);
   for (const table of built) say(`    ${table}`);
   if (uiUrl) say(`  Temporal Web UI: ${uiUrl}/namespaces/${temporal.namespace}/workflows`);
+  if (searchAttributes) {
+    say(
+      `  Failed builds, by search attribute: temporal workflow list --address ${temporal.connection.address ?? 'localhost:7233'} --query "CubeJobsPhase = 'failed'"`,
+    );
+  }
 
   if (flags['summary-file']) {
     writeFileSync(

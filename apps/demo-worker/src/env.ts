@@ -16,6 +16,13 @@ const optionalText = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** A TCP port number given as text, e.g. `9464`. */
+export const portNumber = z
+  .string()
+  .regex(/^\d{1,5}$/, 'must be a port number (0-65535)')
+  .transform(Number)
+  .refine((port) => port <= 65535, 'must be a port number (0-65535)');
+
 const EnvSchema = z
   .object({
     TEMPORAL_ADDRESS: optionalText.pipe(
@@ -42,13 +49,16 @@ const EnvSchema = z
     CUBE_API_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     CUBE_API_TOKEN: optionalText,
     CUBE_JOBS_WORKFLOW_BUNDLE: optionalText,
-    HEALTH_PORT: optionalText.pipe(
+    HEALTH_PORT: optionalText.pipe(portNumber.optional()),
+    METRICS_PORT: optionalText.pipe(portNumber.optional()),
+    CUBE_JOBS_SEARCH_ATTRIBUTES: optionalText.pipe(
       z
-        .string()
-        .regex(/^\d{1,5}$/, 'must be a port number (0-65535)')
-        .transform(Number)
-        .refine((port) => port <= 65535, 'must be a port number (0-65535)')
+        .enum(['true', 'false'], { error: 'must be true or false' })
+        .transform((value) => value === 'true')
         .optional(),
+    ),
+    OTEL_TRACES_EXPORTER: optionalText.pipe(
+      z.enum(['none', 'console', 'otlp'], { error: 'must be none, console or otlp' }).optional(),
     ),
   })
   .superRefine((env, ctx) => {
@@ -99,6 +109,15 @@ export interface DemoConfig {
   readonly workflowBundlePath: string | undefined;
   /** Port of the worker's `/healthz` and `/readyz` endpoint (`HEALTH_PORT`), off when unset. */
   readonly healthPort: number | undefined;
+  /** Port of the Prometheus endpoint (`METRICS_PORT`, or the `--metrics-port` flag), off when unset. */
+  readonly metricsPort: number | undefined;
+  /**
+   * Builds upsert the cube-jobs search attributes (`CUBE_JOBS_SEARCH_ATTRIBUTES`); the worker checks its
+   * namespace at start. @default false with a configured Temporal, true on the demo's own dev server
+   */
+  readonly searchAttributes: boolean | undefined;
+  /** Where traces go (`OTEL_TRACES_EXPORTER`: `none`, `console`, or `otlp` to `OTEL_EXPORTER_OTLP_ENDPOINT`). */
+  readonly tracesExporter: 'none' | 'console' | 'otlp';
   /** Cube to use, or undefined when the demo should start the sample Cube. */
   readonly cube: { readonly apiUrl: string; readonly apiSecret?: string; readonly token?: string } | undefined;
 }
@@ -127,6 +146,9 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     taskQueue: e.TEMPORAL_TASK_QUEUE ?? CUBE_JOBS_TASK_QUEUE,
     workflowBundlePath: e.CUBE_JOBS_WORKFLOW_BUNDLE,
     healthPort: e.HEALTH_PORT,
+    metricsPort: e.METRICS_PORT,
+    searchAttributes: e.CUBE_JOBS_SEARCH_ATTRIBUTES,
+    tracesExporter: e.OTEL_TRACES_EXPORTER ?? 'none',
     cube: e.CUBE_API_URL
       ? {
           apiUrl: e.CUBE_API_URL,

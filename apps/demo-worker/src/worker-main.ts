@@ -2,22 +2,27 @@
  * `npm start -w @cube-jobs/demo-worker`: runs the worker alone against a configured Temporal and
  * Cube (TEMPORAL_ADDRESS, CUBE_API_URL and CUBE_API_SECRET or CUBE_API_TOKEN) until Ctrl-C or SIGTERM.
  * `CUBE_JOBS_WORKFLOW_BUNDLE` names pre-bundled workflow code; `HEALTH_PORT` serves `/healthz` and
- * `/readyz`. On SIGTERM the SDK shuts the worker down: running waits give up their attempt at once and
+ * `/readyz`; `--metrics-port` (or `METRICS_PORT`) serves Prometheus metrics (Temporal's and ours);
+ * `CUBE_JOBS_SEARCH_ATTRIBUTES=true` turns search attributes on; `OTEL_TRACES_EXPORTER` exports traces.
+ * On SIGTERM the SDK shuts the worker down: running waits give up their attempt at once and
  * another worker resumes them from their last heartbeat; the process exits 0.
  *
  * @module
  */
-import { DemoConfigError, readDemoConfig } from './env.js';
+import { DemoConfigError, portNumber, readDemoConfig } from './env.js';
 import { checkCube, exitWith, parseFlags } from './first-run.js';
 import { startHealthServer } from './health.js';
+import { installRuntime, startTracing } from './observability.js';
 import { createDemoWorker } from './worker.js';
 
 try {
-  parseFlags(
-    { options: {} },
-    'Usage: npm start -w @cube-jobs/demo-worker (configured by TEMPORAL_* and CUBE_* variables)',
+  const { values: flags } = parseFlags(
+    { options: { 'metrics-port': { type: 'string' } } },
+    'Usage: npm start -w @cube-jobs/demo-worker [-- --metrics-port <port>] (configured by TEMPORAL_* and CUBE_* variables)',
   );
   const config = readDemoConfig();
+  const metricsPort =
+    flags['metrics-port'] === undefined ? config.metricsPort : parseMetricsPort(flags['metrics-port']);
   if (!config.temporal || !config.cube) {
     throw new DemoConfigError([
       ...(config.temporal ? [] : ['TEMPORAL_ADDRESS: is required to run the worker alone (or use `npm run demo`)']),
@@ -25,11 +30,15 @@ try {
     ]);
   }
   await checkCube(config.cube);
+  installRuntime({ logLevel: 'INFO', metricsPort });
+  const tracing = startTracing(config.tracesExporter);
   const { worker, connection } = await createDemoWorker({
     ...config.temporal,
     taskQueue: config.taskQueue,
     cube: config.cube,
     workflowBundlePath: config.workflowBundlePath,
+    searchAttributes: config.searchAttributes ?? false,
+    plugins: tracing ? [tracing.plugin] : [],
   });
   const health =
     config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, () => worker.getState());
@@ -37,6 +46,8 @@ try {
   console.log(
     `Worker polling task queue "${config.taskQueue}" on ${config.temporal.connection.address ?? 'localhost:7233'}` +
       (healthAddress && typeof healthAddress === 'object' ? `; health on port ${healthAddress.port}` : '') +
+      (metricsPort === undefined ? '' : `; Prometheus metrics on http://localhost:${metricsPort}/metrics`) +
+      (tracing ? `; traces to ${config.tracesExporter}` : '') +
       '; Ctrl-C stops it.',
   );
 
@@ -45,7 +56,15 @@ try {
   } finally {
     await connection.close();
     health?.close();
+    await tracing?.shutdown();
   }
 } catch (error) {
   exitWith(error, 'cube-jobs worker: ');
+}
+
+/** The `--metrics-port` flag's value, or a configuration error naming it. */
+function parseMetricsPort(text: string): number {
+  const parsed = portNumber.safeParse(text);
+  if (!parsed.success) throw new DemoConfigError([`--metrics-port: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
+  return parsed.data;
 }

@@ -4,8 +4,15 @@
  * @module
  */
 import { createCubeJobsClient, type CubeJobsClient } from '@cube-jobs/core';
+import { cubeRequestMetrics } from '@cube-jobs/temporal-activities';
 import { cubeJobsPlugin } from '@cube-jobs/temporal-workflows';
-import { Worker, type NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import {
+  Runtime,
+  Worker,
+  type NativeConnection,
+  type NativeConnectionOptions,
+  type WorkerPlugin,
+} from '@temporalio/worker';
 import { connectTemporal } from './first-run.js';
 
 /** Cube credentials: an API secret (the client mints short-lived JWTs) or a ready token. */
@@ -15,13 +22,17 @@ export interface CubeAccess {
   readonly token?: string;
 }
 
-/** A client for the worker's activities; Temporal's retry policy owns retries, so the client makes none. */
+/**
+ * A client for the worker's activities; Temporal's retry policy owns retries, so the client makes none.
+ * Its requests are counted on the Temporal runtime's metric meter.
+ */
 export function createWorkerCubeClient(cube: CubeAccess): CubeJobsClient {
   return createCubeJobsClient({
     apiUrl: cube.apiUrl,
     ...(cube.apiSecret ? { apiSecret: cube.apiSecret, tokenTtlMs: 15 * 60_000 } : { token: cube.token }),
     maxRetries: 0,
     timeoutMs: 30_000,
+    onRequest: cubeRequestMetrics(Runtime.instance().metricMeter),
   });
 }
 
@@ -33,6 +44,10 @@ export async function createDemoWorker(options: {
   readonly cube: CubeAccess;
   /** Pre-bundled workflow code; bundled at start when unset. */
   readonly workflowBundlePath?: string | undefined;
+  /** Builds upsert the cube-jobs search attributes (checked at worker start). @default false */
+  readonly searchAttributes?: boolean | undefined;
+  /** More worker plugins, e.g. Temporal's OpenTelemetry plugin. */
+  readonly plugins?: readonly WorkerPlugin[] | undefined;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await connectTemporal(options.connection);
   const worker = await Worker.create({
@@ -40,7 +55,13 @@ export async function createDemoWorker(options: {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
-    plugins: [cubeJobsPlugin({ client: createWorkerCubeClient(options.cube) })],
+    plugins: [
+      ...(options.plugins ?? []),
+      cubeJobsPlugin({
+        client: createWorkerCubeClient(options.cube),
+        searchAttributes: options.searchAttributes ?? false,
+      }),
+    ],
   });
   return { worker, connection };
 }

@@ -12,9 +12,10 @@ import {
   type PollJobsOptions,
   type PollScheduleOptions,
 } from '@cube-jobs/core';
-import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, heartbeat, log, metricMeter } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { toApplicationFailure } from './failures.js';
+import { detectionLatencyRecorder } from './metrics.js';
 import {
   HEARTBEAT_JOBS_LIMIT,
   type GetPreAggregationJobStatusesInput,
@@ -146,6 +147,8 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
         // Heartbeat on a timer as well as after each poll, so cancellation reaches a long sleep promptly.
         const beatEveryMs = Math.max(500, Math.min(10_000, (info.heartbeatTimeoutMs ?? 30_000) / 3));
         const ticker = setInterval(() => heartbeat(latest), beatEveryMs);
+        // A fresh wait starts right after its trigger: its jobs are known running now.
+        const recordDetections = detectionLatencyRecorder(metricMeter, resumed ? [] : input.tokens);
         heartbeat(latest);
         try {
           const result = await pollJobs((tokens, signal) => client.readStatuses(tokens, signal), {
@@ -159,6 +162,7 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
               });
             },
             onProgress: ({ state, summary, jobs }) => {
+              recordDetections(jobs);
               latest = {
                 wait: state,
                 counts: summary.counts,

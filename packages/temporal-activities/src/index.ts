@@ -21,5 +21,6 @@ export {
   type CubeJobsActivitiesOptions,
 } from './activities.js';
 export { toApplicationFailure } from './failures.js';
+export { cubeRequestMetrics, detectionLatencyRecorder, WORKER_METRICS } from './metrics.js';
 export { HEARTBEAT_JOBS_LIMIT } from './types.js';
 export type * from './types.js';

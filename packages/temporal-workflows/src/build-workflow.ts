@@ -39,6 +39,7 @@ import {
 import { resolveBuildInput, type ResolvedBuildInput } from './input.js';
 import { asJobStatus, mergeJobRecords, unfinishedJobs } from './job-records.js';
 import { planRetrigger, SAME_SECOND_BACKOFF_MS } from './retrigger-plan.js';
+import { recordBuildEnd, recordRetriggeredJobs } from './metrics.js';
 import { phaseSearchAttributes, selectorSearchAttributes } from './search-attributes.js';
 import { describeSelector } from './summaries.js';
 import type {
@@ -102,6 +103,9 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
   /** Moves to a new phase and, when the build upserts search attributes, tells them (one event per change). */
   const enterPhase = (next: BuildPhase, failedJobs?: number) => {
     phase = next;
+    if (next === 'succeeded' || next === 'failed' || next === 'cancelled') {
+      recordBuildEnd(next, Date.now() - state.startedAtMs, state.jobs);
+    }
     if (!state.searchAttributes) return;
     upsertSearchAttributes([...selectorAttributes, ...phaseSearchAttributes(next, failedJobs)]);
     selectorAttributes = [];
@@ -205,6 +209,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
       const fresh = await Promise.all(plan.posts.map((post) => trigger(post.selector, post.attempt)));
       const replaced = new Set(plan.retrigger.map((job) => job.token));
       state.retriggered += plan.retrigger.length;
+      recordRetriggeredJobs(plan.retrigger.length);
       for (const token of replaced) delete state.ambiguousSinceMs[token];
       state.jobs = [...state.jobs.filter((job) => !replaced.has(job.token)), ...fresh.flat()];
       enterPhase('waiting');

@@ -20,6 +20,7 @@ import { continueAsNew, isCancellation, patched, sleep, workflowInfo } from '@te
 import { statusPollActivity, waitingActivity } from './activity-options.js';
 import type { ResolvedBuildInput } from './input.js';
 import { asJobStatus } from './job-records.js';
+import { recordDetectionLatency } from './metrics.js';
 import type { BuildJob, BuildPreAggregationsInput, BuildState, BuildWorkflow } from './types.js';
 
 /** How a wait ended. */
@@ -144,6 +145,7 @@ export async function waitWithTimers({
   input,
 }: WaitContext): Promise<WaitModeOutcome> {
   const policy = jobsPolicyOf(config, workflowConfirmMs(config));
+  let previousPollAtMs = Date.now();
   for (;;) {
     const tokens = state.jobs.filter((job) => isActive(job, policy, state)).map((job) => job.token);
     if (tokens.length === 0) return 'succeeded';
@@ -164,6 +166,10 @@ export async function waitWithTimers({
     }
     state.polls += 1;
     const now = Date.now();
+    recordDetectionLatency(
+      jobs.filter((job) => job.state === 'done' || job.state === 'failure').map(() => now - previousPollAtMs),
+    );
+    previousPollAtMs = now;
     update(recordSettledPoll(state, tokens, jobs, now));
     state.pollIntervalMs = nextPollIntervalMs(state.pollIntervalMs, now - state.startedAtMs, pollScheduleOf(config));
     const summary = summarizeJobs(state.jobs.map(asJobStatus), {

@@ -35,6 +35,7 @@ export {
 } from './refresh.js';
 export { BUILD_DEFAULTS } from './input.js';
 export { describeSelector } from './summaries.js';
+export { BUILD_METRICS } from './metrics.js';
 export {
   CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
   CUBE_JOBS_SEARCH_ATTRIBUTES,
