@@ -21,6 +21,7 @@ import { parseJobStatus } from './status.js';
 import { createStatusPoller, type StatusPollerStats } from './status-poller.js';
 import { parseSelector, parseTokens } from './validation.js';
 import { pollJobs, type PollJobsOptions, type WaitResult } from './wait.js';
+import { outsideCallerTrace } from './internal/tracing.js';
 
 export type { CallOptions } from './internal/http.js';
 
@@ -103,7 +104,8 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
   let pollerRequests = 0;
   const poller = createStatusPoller(
     {
-      request: (tokens) => getJobStatuses(tokens, { requestId: `status-poller-${(pollerRequests += 1)}` }),
+      request: (tokens) =>
+        outsideCallerTrace(() => getJobStatuses(tokens, { requestId: `status-poller-${(pollerRequests += 1)}` })),
       pausedUntilMs: () => limiter.pausedUntil,
       pause: (ms) => limiter.pause(ms),
     },

@@ -74,6 +74,19 @@ describe('OpenTelemetry spans for Cube requests', () => {
     expect(received[0]?.['x-request-id']).toBe(span?.attributes['cube_jobs.request_id']);
   });
 
+  test("the shared poller's get serves many waits, so it starts a trace of its own", async () => {
+    answer = { status: 200, body: [{ token: 'a', status: 'done' }] };
+    const shared = createCubeJobsClient({ apiUrl: url, token: 'static-token', maxRetries: 0, pollTickMs: 10 });
+    const parent = trace.getTracer('test').startSpan('one wait of many');
+    const [status] = await context.with(trace.setSpan(context.active(), parent), () => shared.readStatuses(['a']));
+    parent.end();
+    expect(status?.state).toBe('done');
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'cube-jobs get');
+    expect(span?.parentSpanContext).toBeUndefined();
+    expect(span?.spanContext().traceId).not.toBe(parent.spanContext().traceId);
+    expect(received[0]?.traceparent).toBe(`00-${span?.spanContext().traceId}-${span?.spanContext().spanId}-01`);
+  });
+
   test('a post records the tokens Cube returned; a refused one its status code and error type', async () => {
     answer = { status: 200, body: ['t1', 't2', 't3'] };
     await client().triggerBuild({ contexts: [{ securityContext: {} }], timezones: ['UTC'] });

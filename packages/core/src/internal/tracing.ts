@@ -72,3 +72,12 @@ export async function withRequestSpan<T>(
     },
   );
 }
+
+/**
+ * Runs `fn` outside any caller's trace: the shared status poller's requests serve many waits at once,
+ * so each starts a trace of its own instead of joining whichever wait happened to schedule the tick.
+ */
+export async function outsideCallerTrace<T>(fn: () => Promise<T>): Promise<T> {
+  const otel = await openTelemetry();
+  return otel ? otel.context.with(otel.ROOT_CONTEXT, fn) : fn();
+}
