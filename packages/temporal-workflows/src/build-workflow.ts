@@ -104,7 +104,17 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
   const enterPhase = (next: BuildPhase, failedJobs?: number) => {
     phase = next;
     if (next === 'succeeded' || next === 'failed' || next === 'cancelled') {
-      recordBuildEnd(next, Date.now() - state.startedAtMs, state.jobs);
+      const durationMs = Date.now() - state.startedAtMs;
+      recordBuildEnd(next, durationMs, state.jobs);
+      log.info('Build ended', {
+        outcome: next,
+        selector: describeSelector(config.selector),
+        jobs: state.jobs.length,
+        notBuilt: notBuilt(),
+        triggers: state.triggers,
+        retriggeredJobs: state.retriggered,
+        durationMs,
+      });
     }
     if (!state.searchAttributes) return;
     upsertSearchAttributes([...selectorAttributes, ...phaseSearchAttributes(next, failedJobs)]);
@@ -171,6 +181,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
     showDetails();
     if (state.triggers === 0) {
       state.jobs = await trigger(config.selector, 1);
+      log.info('Build triggered', { selector: describeSelector(config.selector), jobs: state.jobs.length });
       enterPhase('waiting');
     }
     showDetails();

@@ -29,15 +29,28 @@ describe('cubeJobsPlugin', () => {
     const plugin = cubeJobsPlugin({ client });
     expect(plugin.name).toBe(CUBE_JOBS_PLUGIN_NAME);
     const worker = await Worker.create({ connection: build.env.nativeConnection, taskQueue, plugins: [plugin] });
+    const workflowId = `plugin-${randomUUID()}`;
     const result = await worker.runUntil(
       build.env.client.workflow.execute(buildPreAggregations, {
         taskQueue,
-        workflowId: `plugin-${randomUUID()}`,
+        workflowId,
         args: [{ selector: { ...baseSelector, cubes: ['orders'] }, wait: { pollInterval: 50 } }],
       }),
     );
     expect(result.outcome).toBe('succeeded');
     expect(result.jobs.length).toBe(cube.jobs.length);
+    // Our log lines go through Temporal's logger, with the workflow's context and structured fields.
+    const ended = capturedLogs.find((line) => line.startsWith('INFO Build ended ') && line.includes(workflowId));
+    expect(JSON.parse(ended?.slice('INFO Build ended '.length) ?? '{}')).toMatchObject({
+      workflowId,
+      taskQueue,
+      workflowType: 'buildPreAggregations',
+      outcome: 'succeeded',
+      selector: 'cubes orders · UTC',
+      jobs: cube.jobs.length,
+      notBuilt: 0,
+      triggers: 1,
+    });
     expect(
       cube.requests.filter((request) => (request.body as { action?: string } | undefined)?.action === 'post'),
     ).toHaveLength(1);
