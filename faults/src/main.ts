@@ -19,7 +19,7 @@ import { badInput } from './cases/bad-input.js';
 import { cubeQuirks } from './cases/cube-quirks.js';
 import { cubeRestart } from './cases/cube-restart.js';
 import { manyWorkers } from './cases/many-workers.js';
-import { realCubeQuirks } from './cases/real-cube.js';
+import { realCubePostgresQuirks, realCubeQuirks } from './cases/real-cube.js';
 import { secretScan } from './cases/secret-scan.js';
 import { shortLivedJwt } from './cases/short-lived-jwt.js';
 import { temporalRestart } from './cases/temporal-restart.js';
@@ -36,6 +36,7 @@ const CASES: ReadonlyArray<readonly [string, (suite: FaultSuite) => Promise<Case
   ['temporal-restart', temporalRestart],
   ['quirks', cubeQuirks],
   ['real-cube', realCubeQuirks],
+  ['real-cube-postgres', realCubePostgresQuirks],
   ['jwt', shortLivedJwt],
   ['bad-input', badInput],
 ];

@@ -21,3 +21,9 @@ export const sampleModelFacts = {
   defaultDataSourceJobCount: 10,
   broken: 'broken.broken_rollup',
 };
+export {
+  PostgresUnavailableError,
+  startPostgres,
+  type StartPostgresOptions,
+  type StartedPostgres,
+} from './postgres.js';
