@@ -22,7 +22,7 @@ import {
 } from '@cube-jobs/temporal-workflows';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { DemoConfigError, portNumber, readDemoConfig } from './env.js';
+import { parsePortFlag, readDemoConfig } from './env.js';
 import { checkCube, EXIT_CODES, exitWith, firstLine, parseFlags } from './first-run.js';
 import { followBuild, shortTableName } from '@cube-jobs/cli';
 import { installRuntime, startTracing } from './observability.js';
@@ -81,12 +81,8 @@ async function main(): Promise<void> {
     USAGE,
   );
   const config = readDemoConfig();
-  let metricsPort = config.metricsPort;
-  if (flags['metrics-port'] !== undefined) {
-    const parsed = portNumber.safeParse(flags['metrics-port']);
-    if (!parsed.success) throw new DemoConfigError([`--metrics-port: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
-    metricsPort = parsed.data;
-  }
+  const metricsPort =
+    flags['metrics-port'] === undefined ? config.metricsPort : parsePortFlag('--metrics-port', flags['metrics-port']);
   // A configured Cube is checked first: a wrong URL or secret is reported within seconds, before anything starts.
   if (config.cube) await checkCube(config.cube);
   // The demo reports builds (including the one meant to fail) itself; the SDK speaks up only for errors.

@@ -23,6 +23,13 @@ export const portNumber = z
   .transform(Number)
   .refine((port) => port <= 65535, 'must be a port number (0-65535)');
 
+/** A port given as a command-line flag (e.g. `--metrics-port`), or a configuration error naming the flag. */
+export function parsePortFlag(flag: string, text: string): number {
+  const parsed = portNumber.safeParse(text);
+  if (!parsed.success) throw new DemoConfigError([`${flag}: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
+  return parsed.data;
+}
+
 const EnvSchema = z
   .object({
     TEMPORAL_ADDRESS: optionalText.pipe(

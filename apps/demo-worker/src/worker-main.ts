@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { DemoConfigError, portNumber, readDemoConfig } from './env.js';
+import { DemoConfigError, parsePortFlag, readDemoConfig } from './env.js';
 import { checkCube, exitWith, parseFlags } from './first-run.js';
 import { startHealthServer } from './health.js';
 import { installRuntime, startTracing } from './observability.js';
@@ -22,7 +22,7 @@ try {
   );
   const config = readDemoConfig();
   const metricsPort =
-    flags['metrics-port'] === undefined ? config.metricsPort : parseMetricsPort(flags['metrics-port']);
+    flags['metrics-port'] === undefined ? config.metricsPort : parsePortFlag('--metrics-port', flags['metrics-port']);
   if (!config.temporal || !config.cube) {
     throw new DemoConfigError([
       ...(config.temporal ? [] : ['TEMPORAL_ADDRESS: is required to run the worker alone (or use `npm run demo`)']),
@@ -60,11 +60,4 @@ try {
   }
 } catch (error) {
   exitWith(error, 'cube-jobs worker: ');
-}
-
-/** The `--metrics-port` flag's value, or a configuration error naming it. */
-function parseMetricsPort(text: string): number {
-  const parsed = portNumber.safeParse(text);
-  if (!parsed.success) throw new DemoConfigError([`--metrics-port: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
-  return parsed.data;
 }

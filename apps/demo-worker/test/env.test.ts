@@ -3,7 +3,23 @@ import { DemoConfigError, readDemoConfig } from '../src/env.js';
 
 describe('readDemoConfig', () => {
   test('nothing set: the demo starts its own Temporal and Cube', () => {
-    expect(readDemoConfig({})).toEqual({ temporal: undefined, taskQueue: 'cube-jobs', cube: undefined });
+    expect(readDemoConfig({})).toEqual({
+      temporal: undefined,
+      taskQueue: 'cube-jobs',
+      cube: undefined,
+      workflowBundlePath: undefined,
+      healthPort: undefined,
+      metricsPort: undefined,
+      searchAttributes: undefined,
+      tracesExporter: 'none',
+    });
+  });
+
+  test('reads the telemetry settings', () => {
+    expect(
+      readDemoConfig({ METRICS_PORT: '9464', CUBE_JOBS_SEARCH_ATTRIBUTES: 'true', OTEL_TRACES_EXPORTER: 'otlp' }),
+    ).toMatchObject({ metricsPort: 9464, searchAttributes: true, tracesExporter: 'otlp' });
+    expect(readDemoConfig({ CUBE_JOBS_SEARCH_ATTRIBUTES: 'false' }).searchAttributes).toBe(false);
   });
 
   test('reads Temporal through envconfig and Cube from our variables', () => {
@@ -35,6 +51,9 @@ describe('readDemoConfig', () => {
     ],
     [{ CUBE_API_SECRET: 'a-long-enough-secret-value' }, 'CUBE_API_URL'],
     [{ TEMPORAL_TLS_CLIENT_CERT_PATH: '/x.pem' }, 'TEMPORAL_TLS_CLIENT_KEY_PATH'],
+    [{ METRICS_PORT: 'ninety' }, 'METRICS_PORT'],
+    [{ CUBE_JOBS_SEARCH_ATTRIBUTES: 'yes' }, 'CUBE_JOBS_SEARCH_ATTRIBUTES'],
+    [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER'],
   ])('%o is rejected naming %s, without echoing values', (env, variable) => {
     let error: unknown;
     try {

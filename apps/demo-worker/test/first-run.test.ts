@@ -53,6 +53,19 @@ describe('an unknown flag', () => {
   });
 });
 
+describe('a bad --metrics-port', () => {
+  test.each(['demo', 'worker-main'])('%s names the flag and exits 2, before starting anything', async (name) => {
+    const result = await runCommand(name, ['--metrics-port', 'ninety'], {
+      TEMPORAL_ADDRESS: `127.0.0.1:${closedPort}`,
+      CUBE_API_URL: `http://127.0.0.1:${closedPort}/cubejs-api`,
+      CUBE_API_SECRET: 'a-long-enough-secret-value',
+    });
+    expect(result.code).toBe(EXIT_CODES.usage);
+    expect(result.stderr).toContain('--metrics-port: must be a port number');
+    noStack(result.stderr);
+  });
+});
+
 describe('Cube', () => {
   test('unreachable: named with its URL within seconds, exit 3', async () => {
     const url = `http://127.0.0.1:${closedPort}/cubejs-api`;

