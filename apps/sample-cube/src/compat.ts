@@ -17,10 +17,10 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-/** True when Cube's native module (and so an unmodified Cube) can run here. */
-export function nativeModuleLoads(): boolean {
+/** True when Cube's native module (and so an unmodified Cube) can run here; `cubeRequire` finds Cube's packages. */
+export function nativeModuleLoads(cubeRequire: NodeJS.Require = require): boolean {
   try {
-    const native = require('@cubejs-backend/native') as { isFallbackBuild(): boolean };
+    const native = cubeRequire('@cubejs-backend/native') as { isFallbackBuild(): boolean };
     native.isFallbackBuild();
     return true;
   } catch {
@@ -32,9 +32,9 @@ export function nativeModuleLoads(): boolean {
 type Constructor<T = object> = new (...args: any[]) => T;
 
 /** Returns a subclass of Cube's server core that builds the jobs-only gateway and compiler. */
-export function jobsOnlyServerCore<T extends Constructor>(ServerCore: T): T {
-  const { ApiGateway } = require('@cubejs-backend/api-gateway') as { ApiGateway: Constructor };
-  const { CompilerApi } = require('@cubejs-backend/server-core/dist/src/core/CompilerApi') as {
+export function jobsOnlyServerCore<T extends Constructor>(ServerCore: T, cubeRequire: NodeJS.Require = require): T {
+  const { ApiGateway } = cubeRequire('@cubejs-backend/api-gateway') as { ApiGateway: Constructor };
+  const { CompilerApi } = cubeRequire('@cubejs-backend/server-core/dist/src/core/CompilerApi') as {
     CompilerApi: Constructor;
   };
 

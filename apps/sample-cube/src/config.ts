@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   SAMPLE_CUBE_WITH_BROKEN: flag.default(false),
   CUBEJS_API_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CUBEJS_DB_TYPE: z.enum(['duckdb', 'postgres']).default('duckdb'),
+  SAMPLE_CUBE_SERVER_CORE_DIR: z.string().min(1).optional(),
 });
 
 /** Validated settings. */
@@ -38,6 +39,11 @@ export interface SampleCubeConfig {
   readonly apiSecret: string | undefined;
   /** `duckdb` (embedded file, default) or `postgres` (Cube's own `CUBEJS_DB_*` variables). */
   readonly dbType: 'duckdb' | 'postgres';
+  /**
+   * A folder with another Cube release installed (`@cubejs-backend/server-core` and its driver in its
+   * `node_modules`), run instead of the app's own 1.7.43: the compatibility suite's way in.
+   */
+  readonly serverCoreDir: string | undefined;
   /** The data model folder. */
   readonly modelDir: string;
   /** Optional model files (the broken cube). */
@@ -59,6 +65,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleCubeConf
     withBroken: e.SAMPLE_CUBE_WITH_BROKEN,
     apiSecret: e.CUBEJS_API_SECRET,
     dbType: e.CUBEJS_DB_TYPE,
+    serverCoreDir: e.SAMPLE_CUBE_SERVER_CORE_DIR,
     modelDir: `${appDir}model`,
     optionalModelDir: `${appDir}model-optional`,
   };

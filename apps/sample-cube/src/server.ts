@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import express from 'express';
 import { jobsOnlyServerCore, nativeModuleLoads } from './compat.js';
 import type { SampleCubeConfig } from './config.js';
@@ -21,8 +21,13 @@ const require = createRequire(import.meta.url);
 export interface RunningSampleCube {
   /** REST base URL including the base path (`…/cubejs-api`). */
   readonly url: string;
-  /** `native`: Cube unmodified; `jobs-only`: the compatibility mode (see `compat.ts`). */
-  readonly mode: 'native' | 'jobs-only';
+  /**
+   * `native`: Cube unmodified; `jobs-only`: the compatibility mode (see `compat.ts`); `unmodified`: a
+   * release before 0.35, which needs the native module only for Jinja and Python models.
+   */
+  readonly mode: 'native' | 'jobs-only' | 'unmodified';
+  /** The `@cubejs-backend/server-core` version running. */
+  readonly version: string;
   /** Path of the embedded DuckDB database, when DuckDB is used. */
   readonly databasePath: string | undefined;
   /** Stops the server and Cube's background work. */
@@ -54,8 +59,19 @@ export async function startSampleCube(
   process.env.CUBEJS_SCHEDULED_REFRESH_DEFAULT = 'false';
   process.env.CUBEJS_TELEMETRY = 'false';
 
-  const native = nativeModuleLoads();
-  if (!native) {
+  // Another release when the compatibility suite asks for one, else the app's own.
+  const cubeRequire = config.serverCoreDir
+    ? createRequire(join(resolve(config.serverCoreDir), 'package.json'))
+    : require;
+  const { version } = cubeRequire('@cubejs-backend/server-core/package.json') as { version: string };
+  const native = nativeModuleLoads(cubeRequire);
+  // Before 0.35, Cube loads the native module only for Jinja and Python models: it runs unmodified.
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const jobsOnly = !native && (major > 0 || minor >= 35);
+  // Releases before 0.35 reject scopes they do not know, such as `sql`.
+  const defaultScopes =
+    major > 0 || minor >= 35 ? ['meta', 'data', 'sql', 'jobs'] : ['meta', 'data', 'graphql', 'jobs'];
+  if (jobsOnly) {
     process.env.CUBEJS_TESSERACT_SQL_PLANNER = 'false';
     log(
       '@cubejs-backend/native is not available: running Cube in jobs-only compatibility mode (SQL API off, Jinja models unsupported, legacy SQL planner, /v1/load unavailable)',
@@ -72,11 +88,11 @@ export async function startSampleCube(
     process.env.CUBEJS_DB_DUCKDB_DATABASE_PATH = databasePath;
   }
 
-  const serverCoreModule = require('@cubejs-backend/server-core') as {
+  const serverCoreModule = cubeRequire('@cubejs-backend/server-core') as {
     default: new (options: object) => { initApp(app: unknown): Promise<void>; shutdown(): Promise<void> };
     FileRepository: new (path: string) => { dataSchemaFiles(): Promise<unknown[]> };
   };
-  const ServerCore = native ? serverCoreModule.default : jobsOnlyServerCore(serverCoreModule.default);
+  const ServerCore = jobsOnly ? jobsOnlyServerCore(serverCoreModule.default, cubeRequire) : serverCoreModule.default;
   const { FileRepository } = serverCoreModule;
   // FileRepository joins its path to the working directory, so it must be relative.
   const modelRepository = new FileRepository(relative(process.cwd(), config.modelDir));
@@ -95,9 +111,7 @@ export async function startSampleCube(
     }),
     // A JWT may narrow its scopes with a `scopes` claim; otherwise these are granted.
     contextToApiScopes: (securityContext?: { scopes?: unknown }) =>
-      Promise.resolve(
-        Array.isArray(securityContext?.scopes) ? securityContext.scopes : ['meta', 'data', 'sql', 'jobs'],
-      ),
+      Promise.resolve(Array.isArray(securityContext?.scopes) ? securityContext.scopes : defaultScopes),
     logger: (message: string, params: Record<string, unknown>) => log(message, params),
   });
 
@@ -113,7 +127,8 @@ export async function startSampleCube(
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     url: `http://${config.host}:${port}/cubejs-api`,
-    mode: native ? 'native' : 'jobs-only',
+    mode: native ? 'native' : jobsOnly ? 'jobs-only' : 'unmodified',
+    version,
     databasePath,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -5,7 +5,14 @@
  * @module
  */
 import { createJwtTokenProvider, type TokenProvider } from './auth.js';
-import { CubeJobsProtocolError, PreAggregationBuildFailedError, PreAggregationWaitTimeoutError } from './errors.js';
+import {
+  CubeJobsBadRequestError,
+  CubeJobsProtocolError,
+  CubeJobsServerError,
+  CubeJobsUnsupportedError,
+  PreAggregationBuildFailedError,
+  PreAggregationWaitTimeoutError,
+} from './errors.js';
 import { callJobsEndpoint, type CallOptions } from './internal/http.js';
 import { RateLimiter } from './internal/rate-limiter.js';
 import { Redactor } from './internal/redact.js';
@@ -24,6 +31,18 @@ import { pollJobs, type PollJobsOptions, type WaitResult } from './wait.js';
 import { outsideCallerTrace } from './internal/tracing.js';
 
 export type { CallOptions } from './internal/http.js';
+
+/**
+ * Cube releases before 0.34 answer a `get` with 500 and this message when any token is unknown (a
+ * restarted Cube, an expired token), where later ones answer `not_found` for that token.
+ */
+const LEGACY_UNKNOWN_TOKEN_ERROR = /Cannot read properties of undefined \(reading 'context'\)/;
+
+/** The message of the error a `dateRange` selector gets from a Cube that would ignore it. */
+const DATE_RANGE_UNSUPPORTED =
+  'selector.dateRange needs a Cube release whose jobs API honours it (1.x; 0.35 and earlier ignore it and ' +
+  'rebuild every partition): this Cube answered an empty status read with 200, as only those releases do. ' +
+  'Upgrade Cube, or leave dateRange out to rebuild every partition on purpose.';
 
 /** Options of {@link CubeJobsClient.waitForJobs}. */
 export type WaitForJobsOptions = Omit<PollJobsOptions, 'nowMs'> & {
@@ -90,15 +109,50 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
   const send = (body: { action: 'post' | 'get' } & Record<string, unknown>, call?: CallOptions) =>
     callJobsEndpoint(resolved, tokenProvider, redactor, limiter, body, call);
 
+  /**
+   * Reads one batch. A Cube before 0.34 answers 500 for the whole batch when one token is unknown: the
+   * batch is then read token by token, and the tokens it cannot read are `not_found`, as later releases say.
+   */
+  const readBatch = async (batch: readonly string[], call?: CallOptions): Promise<JobStatusItem[]> => {
+    try {
+      return parseStatusResponse(await send({ action: 'get', tokens: batch }, call), batch, redactor);
+    } catch (error) {
+      if (!(error instanceof CubeJobsServerError) || !LEGACY_UNKNOWN_TOKEN_ERROR.test(error.cubeMessage ?? '')) {
+        throw error;
+      }
+      if (batch.length === 1) return [{ token: batch[0] as string, status: 'not_found' }];
+      const items: JobStatusItem[] = [];
+      for (const token of batch) items.push(...(await readBatch([token], call)));
+      return items;
+    }
+  };
+
   const getJobStatuses = async (tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]> => {
     const valid = parseTokens(tokens);
     const byToken = new Map<string, JobStatusItem>();
     for (let start = 0; start < valid.length; start += resolved.statusBatchSize) {
       const batch = [...new Set(valid.slice(start, start + resolved.statusBatchSize))];
-      const body = await send({ action: 'get', tokens: batch }, call);
-      for (const item of parseStatusResponse(body, batch, redactor)) byToken.set(item.token, item);
+      for (const item of await readBatch(batch, call)) byToken.set(item.token, item);
     }
     return valid.map((token) => parseJobStatus(byToken.get(token) ?? { token, status: 'not_found' }));
+  };
+
+  /**
+   * Whether this Cube honours `dateRange`, asked once per client: releases whose jobs API validates
+   * requests (and honours `dateRange`) answer a `get` of no tokens with 400; older ones with 200.
+   */
+  let dateRangeSupport: Promise<boolean> | undefined;
+  const supportsDateRange = (call?: CallOptions): Promise<boolean> => {
+    const requestId = call?.requestId === undefined ? undefined : `${call.requestId}-date-range-check`;
+    dateRangeSupport ??= send({ action: 'get', tokens: [] }, { ...call, requestId }).then(
+      () => false,
+      (error: unknown) => {
+        if (error instanceof CubeJobsBadRequestError) return true;
+        dateRangeSupport = undefined; // not an answer about dateRange: ask again next time
+        throw error;
+      },
+    );
+    return dateRangeSupport;
   };
 
   let pollerRequests = 0;
@@ -118,6 +172,9 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
     endpoint: resolved.endpoint,
     async triggerBuild(selector, call) {
       const valid = parseSelector(selector);
+      if (valid.dateRange && !(await supportsDateRange(call))) {
+        throw new CubeJobsUnsupportedError(DATE_RANGE_UNSUPPORTED, 'dateRange');
+      }
       const body = await send({ action: 'post', selector: valid }, call);
       const parsed = PostJobsResponseSchema.safeParse(body);
       if (!parsed.success) {

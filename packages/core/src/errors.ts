@@ -29,6 +29,7 @@ export const ERROR_NAMES = {
   abort: 'CubeJobsAbortError',
   continueWait: 'CubeJobsContinueWaitError',
   protocol: 'CubeJobsProtocolError',
+  unsupported: 'CubeJobsUnsupportedError',
   buildFailed: 'PreAggregationBuildFailedError',
   waitTimeout: 'PreAggregationWaitTimeoutError',
 } as const;
@@ -48,6 +49,7 @@ export const NON_RETRYABLE_ERROR_NAMES: readonly CubeJobsErrorName[] = [
   ERROR_NAMES.auth,
   ERROR_NAMES.missingScope,
   ERROR_NAMES.protocol,
+  ERROR_NAMES.unsupported,
 ];
 
 /** One problem found while validating input: where it is and what was expected. */
@@ -207,6 +209,21 @@ export class CubeJobsContinueWaitError extends CubeJobsError {
   constructor(message: string) {
     super(message, { retryable: true });
     this.name = ERROR_NAMES.continueWait;
+  }
+}
+
+/**
+ * Thrown before a request that this Cube release would misread, e.g. a `dateRange` selector sent to a
+ * release that ignores `dateRange` and would rebuild every partition instead. Never retryable.
+ */
+export class CubeJobsUnsupportedError extends CubeJobsError {
+  /** The selector field or feature this Cube lacks. */
+  readonly feature: string;
+
+  constructor(message: string, feature: string) {
+    super(message, { retryable: false });
+    this.name = ERROR_NAMES.unsupported;
+    this.feature = feature;
   }
 }
 

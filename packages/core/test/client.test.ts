@@ -13,6 +13,7 @@ import {
   CubeJobsRateLimitError,
   CubeJobsServerError,
   CubeJobsTimeoutError,
+  CubeJobsUnsupportedError,
   type CubeRequestEvent,
 } from '../src/index.js';
 import { client, hang, json, scriptedFetch, selector } from './helpers.js';
@@ -191,6 +192,64 @@ describe('retries', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CubeJobsAbortError);
     expect(fetch.calls).toHaveLength(1);
+  });
+});
+
+describe('older Cube releases', () => {
+  const monthly = { ...selector, preAggregations: ['orders.by_month'], dateRange: ['2024-02-01', '2024-02-29'] };
+
+  test('a dateRange selector is refused, before any post, by a Cube that would ignore it (0.35 and earlier)', async () => {
+    // Cube 0.33.65 answers an empty status read with 200 and an empty list.
+    const fetch = scriptedFetch(() => json(200, []));
+    const error = await client(fetch)
+      .triggerBuild(monthly as never)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CubeJobsUnsupportedError);
+    expect(error).toMatchObject({ feature: 'dateRange', retryable: false, name: 'CubeJobsUnsupportedError' });
+    expect((error as Error).message).toMatch(/selector\.dateRange needs a Cube release whose jobs API honours it/);
+    expect(fetch.calls.map((call) => call.body)).toEqual([{ action: 'get', tokens: [] }]);
+  });
+
+  test('a Cube that validates requests (1.x) is asked once per client, then posts go straight through', async () => {
+    const fetch = scriptedFetch((call) =>
+      (call.body as { action: string }).action === 'get'
+        ? json(400, { error: 'Invalid Job query format: "tokens" must contain at least 1 items' })
+        : json(200, ['t1']),
+    );
+    const cube = client(fetch);
+    expect(await cube.triggerBuild(monthly as never, { requestId: 'build-7' })).toEqual(['t1']);
+    expect(await cube.triggerBuild(monthly as never)).toEqual(['t1']);
+    expect(await cube.triggerBuild(selector)).toEqual(['t1']);
+    expect(fetch.calls.map((call) => (call.body as { action: string }).action)).toEqual([
+      'get',
+      'post',
+      'post',
+      'post',
+    ]);
+    expect(fetch.calls[0]?.headers['x-request-id']).toBe('build-7-date-range-check-span-1');
+  });
+
+  test("an unknown token's 500 from a Cube before 0.34 reads as not_found, the other tokens as they are", async () => {
+    const legacyError = { error: "TypeError: Cannot read properties of undefined (reading 'context')" };
+    const fetch = scriptedFetch((call) => {
+      const tokens = (call.body as { tokens: string[] }).tokens;
+      if (tokens.includes('lost')) return json(500, legacyError);
+      return json(
+        200,
+        tokens.map((token) => ({ token, status: 'done' })),
+      );
+    });
+    const statuses = await client(fetch, { maxRetries: 0 }).getJobStatuses(['a', 'lost', 'b']);
+    expect(statuses.map((status) => [status.token, status.state])).toEqual([
+      ['a', 'done'],
+      ['lost', 'not_found'],
+      ['b', 'done'],
+    ]);
+  });
+
+  test('any other 500 stays a server error', async () => {
+    const fetch = scriptedFetch(() => json(500, { error: 'Error: connection terminated' }));
+    await expect(client(fetch, { maxRetries: 0 }).getJobStatuses(['a'])).rejects.toBeInstanceOf(CubeJobsServerError);
   });
 });
 

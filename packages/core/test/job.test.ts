@@ -75,6 +75,7 @@ describe('ERROR_NAMES', () => {
       new core.CubeJobsAbortError(),
       new core.CubeJobsContinueWaitError('x'),
       new core.CubeJobsProtocolError('x', {}),
+      new core.CubeJobsUnsupportedError('x', 'dateRange'),
       new core.PreAggregationBuildFailedError([]),
       new core.PreAggregationWaitTimeoutError(1, []),
     ];

@@ -47,6 +47,8 @@ export interface ConformanceObservation {
   readonly finalStates?: readonly string[];
   /** `<time zone>:<partition start>` of every job, from its table name, sorted (time-zone scenarios). */
   readonly partitions?: readonly string[];
+  /** HTTP status of a status read (`get`) that did not answer 200 with a list (older Cube releases). */
+  readonly pollStatus?: number;
 }
 
 /** One scenario. */
@@ -114,6 +116,9 @@ async function postAndWait(
   const deadline = Date.now() + (target.buildTimeoutMs ?? 30_000);
   for (;;) {
     const polled = await jobs(target, { action: 'get', tokens });
+    if (polled.status !== 200 || !Array.isArray(polled.body)) {
+      return { status: posted.status, tokenCount: tokens.length, pollStatus: polled.status, ...errorOf(polled.body) };
+    }
     const items = polled.body as Array<{ status: string; table?: string; selector?: { timezones?: string[] } }>;
     const states = items.map((s) => (s.status.startsWith('failure') ? 'failure' : s.status));
     const finished = states.every((s) => s !== 'scheduled' && s !== 'processing');
@@ -159,6 +164,7 @@ export const conformanceScenarios: readonly ConformanceScenario[] = [
     name: 'get an unknown token',
     run: async (t) => {
       const answer = await jobs(t, { action: 'get', tokens: ['0'.repeat(32)] });
+      if (!Array.isArray(answer.body)) return { status: answer.status, ...errorOf(answer.body) };
       return { status: answer.status, finalStates: (answer.body as Array<{ status: string }>).map((s) => s.status) };
     },
   },
