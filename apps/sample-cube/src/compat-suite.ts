@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { createCubeJobsClient, CubeJobsError } from '@cube-jobs/core';
-import { SignJWT } from 'jose';
 import {
   conformanceScenarios,
+  hs256TokenSigner,
   sampleModel,
   startFakeCube,
   type ConformanceObservation,
@@ -74,15 +74,6 @@ async function installRelease(release: CompatRelease): Promise<string | undefine
   );
   writeFileSync(done, `${new Date().toISOString()}\n`);
   return dir;
-}
-
-function signer(secret: string) {
-  return (claims: Record<string, unknown> = {}) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(secret));
 }
 
 /** One observation in a table cell: status, error text (cut), token count and final states. */
@@ -164,7 +155,11 @@ async function runRelease(release: CompatRelease): Promise<ReleaseRun> {
       env: { ...postgres.cubeEnv, ...(serverCoreDir ? { SAMPLE_CUBE_SERVER_CORE_DIR: serverCoreDir } : {}) },
     });
     try {
-      const target: ConformanceTarget = { url: cube.url, signToken: signer(cube.apiSecret), model: sampleModelFacts };
+      const target: ConformanceTarget = {
+        url: cube.url,
+        signToken: hs256TokenSigner(cube.apiSecret),
+        model: sampleModelFacts,
+      };
       const answers = new Map<string, ConformanceObservation>();
       for (const scenario of conformanceScenarios) answers.set(scenario.name, await scenario.run(target));
       const client = new Map<string, string>();
@@ -224,7 +219,11 @@ if (releases.length === 0) {
 
 const fake = await startFakeCube({ model: sampleModel(), buildDurationMs: 30 });
 const reference = new Map<string, ConformanceObservation>();
-const fakeTarget: ConformanceTarget = { url: fake.url, signToken: signer(fake.apiSecret), model: sampleModelFacts };
+const fakeTarget: ConformanceTarget = {
+  url: fake.url,
+  signToken: hs256TokenSigner(fake.apiSecret),
+  model: sampleModelFacts,
+};
 for (const scenario of conformanceScenarios) reference.set(scenario.name, await scenario.run(fakeTarget));
 await fake.stop();
 

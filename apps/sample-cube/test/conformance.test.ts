@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   conformanceScenarios,
+  hs256TokenSigner,
   sampleModel,
   timeZoneScenarios,
   startFakeCube,
@@ -32,15 +32,6 @@ let dataDir: string;
 let postgresDataDir: string;
 const targets: Record<'real' | 'postgres' | 'fake', ConformanceTarget> = {} as never;
 
-function sign(secret: string) {
-  return (claims: Record<string, unknown> = {}) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(secret));
-}
-
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sample-cube-'));
   postgresDataDir = mkdtempSync(join(tmpdir(), 'sample-cube-pg-'));
@@ -53,9 +44,13 @@ beforeAll(async () => {
     spawnSampleCube({ dataDir: postgresDataDir, withBroken: true, env: postgres.cubeEnv }),
     startFakeCube({ model: sampleModel(), buildDurationMs: 30 }),
   ]);
-  targets.real = { url: real.url, signToken: sign(real.apiSecret), model: sampleModelFacts };
-  targets.postgres = { url: onPostgres.url, signToken: sign(onPostgres.apiSecret), model: sampleModelFacts };
-  targets.fake = { url: fake.url, signToken: sign(fake.apiSecret), model: sampleModelFacts };
+  targets.real = { url: real.url, signToken: hs256TokenSigner(real.apiSecret), model: sampleModelFacts };
+  targets.postgres = {
+    url: onPostgres.url,
+    signToken: hs256TokenSigner(onPostgres.apiSecret),
+    model: sampleModelFacts,
+  };
+  targets.fake = { url: fake.url, signToken: hs256TokenSigner(fake.apiSecret), model: sampleModelFacts };
 }, 180_000);
 afterAll(async () => {
   await Promise.all([real?.stop(), onPostgres?.stop(), fake?.stop()]);

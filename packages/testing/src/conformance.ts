@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { SignJWT } from 'jose';
 
 /** Facts about the model under test that the scenarios refer to. */
 export interface ConformanceModelFacts {
@@ -33,6 +34,19 @@ export interface ConformanceTarget {
   readonly model: ConformanceModelFacts;
   /** Longest time to wait for builds to finish. @default 30000 */
   readonly buildTimeoutMs?: number;
+}
+
+/**
+ * A target's `signToken` for a deployment that verifies HS256 JWTs with `apiSecret` (the claims become
+ * the security context; tokens live one hour).
+ */
+export function hs256TokenSigner(apiSecret: string): ConformanceTarget['signToken'] {
+  return (claims = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(apiSecret));
 }
 
 /** What a scenario observed. */

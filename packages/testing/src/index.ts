@@ -51,6 +51,7 @@ export {
 } from './temporal-cli.js';
 export {
   conformanceScenarios,
+  hs256TokenSigner,
   timeZoneScenarios,
   type TimeZoneModelFacts,
   type ConformanceModelFacts,
