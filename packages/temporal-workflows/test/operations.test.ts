@@ -216,12 +216,17 @@ describe('requestRefresh', () => {
       expect(posts(cube)).toHaveLength(5);
       const refresh = build.env.client.workflow.getHandle(refreshWorkflowId(selector, { deployment }));
       await until(async () => (await refresh.query(getRefreshState)).covered === 5);
+      // Five builds at two per run: at least three runs, once the (eventually consistent) visibility store lists them.
       const runs = new Set<string>();
-      for await (const execution of build.env.client.workflow.list({
-        query: `WorkflowId = '${refresh.workflowId}'`,
-      })) {
-        runs.add(execution.runId);
-      }
+      const listRuns = async () => {
+        for await (const execution of build.env.client.workflow.list({
+          query: `WorkflowId = '${refresh.workflowId}'`,
+        })) {
+          runs.add(execution.runId);
+        }
+        return runs.size >= 3;
+      };
+      await until(listRuns).catch(() => undefined);
       expect(runs.size).toBeGreaterThanOrEqual(3);
     });
   }, 120_000);
