@@ -18,7 +18,8 @@ import {
   CubeJobsTimeoutError,
   type RequestSummary,
 } from '../errors.js';
-import type { CubeRequestEvent, ResolvedClientOptions } from '../options.js';
+import type { ResolvedClientOptions } from '../options.js';
+import { attemptOutcome, type AttemptOutcome } from './attempt-outcome.js';
 import type { TokenProvider } from '../auth.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
@@ -72,15 +73,10 @@ export async function callJobsEndpoint(
       const result = await withRequestSpan({ ...request, tokenCount }, (traceHeaders) =>
         attemptOnce(options, tokenProvider, redactor, payload, request, timeoutMs, call.signal, traceHeaders),
       );
-      const returned = body.action === 'post' && Array.isArray(result) ? result.length : tokenCount;
-      report(options, request, startedAt, { statusCode: 200, result: 'ok', tokenCount: returned });
+      report(options, request, startedAt, attemptOutcome(body.action, tokenCount, { value: result }));
       return result;
     } catch (error) {
-      report(options, request, startedAt, {
-        statusCode: error instanceof CubeJobsApiError ? error.status : undefined,
-        result: error instanceof Error ? error.name : 'unknown',
-        tokenCount,
-      });
+      report(options, request, startedAt, attemptOutcome(body.action, tokenCount, { error }));
       if (error instanceof CubeJobsRateLimitError) {
         retryAfterMs = error.retryAfterMs;
         // Every request of this client waits with this one, retried or not.
@@ -104,7 +100,7 @@ function report(
   options: ResolvedClientOptions,
   request: RequestSummary,
   startedAt: number,
-  outcome: Pick<CubeRequestEvent, 'statusCode' | 'result' | 'tokenCount'>,
+  outcome: AttemptOutcome,
 ): void {
   if (!options.onRequest) return;
   try {

@@ -6,7 +6,7 @@
  * workflow. Without it, or without a registered tracer provider, nothing is recorded. Internal.
  */
 import type * as OpenTelemetry from '@opentelemetry/api';
-import { CubeJobsApiError } from '../errors.js';
+import { attemptOutcome } from './attempt-outcome.js';
 
 let api: Promise<typeof OpenTelemetry | undefined> | undefined;
 
@@ -58,13 +58,15 @@ export async function withRequestSpan<T>(
       otel.propagation.inject(otel.context.active(), headers);
       try {
         const result = await attempt(headers);
-        span.setAttribute('http.response.status_code', 200);
-        if (facts.action === 'post' && Array.isArray(result)) span.setAttribute('cube_jobs.token_count', result.length);
+        const { statusCode, tokenCount } = attemptOutcome(facts.action, facts.tokenCount, { value: result });
+        span.setAttribute('http.response.status_code', statusCode ?? 200);
+        if (tokenCount !== undefined) span.setAttribute('cube_jobs.token_count', tokenCount);
         return result;
       } catch (error) {
-        if (error instanceof CubeJobsApiError) span.setAttribute('http.response.status_code', error.status);
-        span.setAttribute('error.type', error instanceof Error ? error.name : 'unknown');
-        span.setStatus({ code: otel.SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'unknown' });
+        const { statusCode, result } = attemptOutcome(facts.action, facts.tokenCount, { error });
+        if (statusCode !== undefined) span.setAttribute('http.response.status_code', statusCode);
+        span.setAttribute('error.type', result);
+        span.setStatus({ code: otel.SpanStatusCode.ERROR, message: result });
         throw error;
       } finally {
         span.end();
