@@ -13,13 +13,14 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { createCubeJobsClient, CubeJobsError } from '@cube-jobs/core';
 import {
   conformanceScenarios,
+  cubeJobsCacheDir,
   hs256TokenSigner,
   sampleModel,
   startFakeCube,
@@ -49,12 +50,10 @@ const README = fileURLToPath(new URL('../README.md', import.meta.url));
 const START_MARKER = '<!-- compat-table:start (written by npm run test:compat) -->';
 const END_MARKER = '<!-- compat-table:end -->';
 
-const cacheDir = process.env.CUBE_JOBS_CACHE_DIR ?? join(homedir(), '.cache', 'cube-jobs');
-
 /** Installs a release into the cache once; returns its folder (undefined for the app's own 1.7.43). */
 async function installRelease(release: CompatRelease): Promise<string | undefined> {
   if (release.serverCore === '1.7.43') return undefined;
-  const dir = join(cacheDir, `cube-${release.serverCore}`);
+  const dir = join(cubeJobsCacheDir(), `cube-${release.serverCore}`);
   const done = join(dir, '.installed');
   if (existsSync(done)) return dir;
   mkdirSync(dir, { recursive: true });

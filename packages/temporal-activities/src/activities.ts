@@ -34,9 +34,10 @@ export interface CubeJobsActivitiesOptions {
   /** A configured client (see `createCubeJobsClient`). Prefer `maxRetries: 0`, so Temporal's retry policy is the one backoff. */
   readonly client: CubeJobsClient;
   /**
-   * Builds triggered through these activities upsert the cube-jobs search attributes. Turn on only
-   * when the namespace has them registered (`cubeJobsPlugin` checks that when its worker starts).
-   * @default false
+   * Builds triggered through these activities upsert the cube-jobs search attributes
+   * (`CUBE_JOBS_SEARCH_ATTRIBUTES`: pre-aggregations, cubes, data sources, phase, failed jobs). Turn on
+   * only when the namespace has them registered: `cubeJobsPlugin` checks that when its worker starts and
+   * fails with `CubeJobsSearchAttributesMissingError` if not. @default false
    */
   readonly searchAttributes?: boolean | undefined;
 }

@@ -26,13 +26,6 @@ export interface CubeJobsPluginOptions extends CubeJobsActivitiesOptions {
    * @default true
    */
   readonly registerWorkflows?: boolean;
-  /**
-   * Builds upsert the cube-jobs search attributes (`CUBE_JOBS_SEARCH_ATTRIBUTES`: pre-aggregations,
-   * cubes, data sources, phase, failed jobs). The worker checks at start that its namespace has them
-   * registered and fails with `CubeJobsSearchAttributesMissingError` if not; see the README to register
-   * them. @default false
-   */
-  readonly searchAttributes?: boolean;
 }
 
 /** Whether worker options already name their workflow code. */

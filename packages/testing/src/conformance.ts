@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SignJWT } from 'jose';
+import { createFakeAuthenticator } from './fake-cube-auth.js';
 
 /** Facts about the model under test that the scenarios refer to. */
 export interface ConformanceModelFacts {
@@ -41,12 +41,8 @@ export interface ConformanceTarget {
  * the security context; tokens live one hour).
  */
 export function hs256TokenSigner(apiSecret: string): ConformanceTarget['signToken'] {
-  return (claims = {}) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(apiSecret));
+  const { signToken } = createFakeAuthenticator({ apiSecret });
+  return (claims = {}) => signToken(claims, 3_600_000);
 }
 
 /** What a scenario observed. */
