@@ -19,6 +19,8 @@ import { freePort, superviseChild } from '@cube-jobs/testing';
 import pg from 'pg';
 import { SEED_STATEMENTS } from './seed.js';
 
+const run = promisify(execFile);
+
 /** Options of {@link startPostgres}. */
 export interface StartPostgresOptions {
   /** Port on 127.0.0.1. @default a free port */
@@ -53,7 +55,7 @@ export class PostgresUnavailableError extends Error {
   override readonly name = 'PostgresUnavailableError';
 }
 
-/** The folder holding `initdb` and `postgres`, and, for the npm package, its library folder. */
+/** The paths of `initdb` and `postgres` (for the npm package, after making its library links). */
 async function serverBinaries(): Promise<{ initdb: string; postgres: string }> {
   const fromEnv = process.env.SAMPLE_CUBE_POSTGRES_BIN;
   if (fromEnv) return { initdb: join(fromEnv, 'initdb'), postgres: join(fromEnv, 'postgres') };
@@ -86,11 +88,10 @@ function hydrateLibrarySymlinks(nativeDir: string): void {
 }
 
 /** The OS user PostgreSQL runs as: this one, or an unprivileged one when this process is root. */
-async function serverUser(): Promise<{ uid: number; gid: number; name: string } | undefined> {
+async function findServerUser(): Promise<{ uid: number; gid: number; name: string } | undefined> {
   if (userInfo().uid !== 0) return undefined;
   for (const name of ['postgres', 'nobody']) {
     try {
-      const run = promisify(execFile);
       const uid = Number((await run('id', ['-u', name])).stdout.trim());
       const gid = Number((await run('id', ['-g', name])).stdout.trim());
       if (Number.isInteger(uid) && uid !== 0) return { uid, gid, name };
@@ -100,6 +101,10 @@ async function serverUser(): Promise<{ uid: number; gid: number; name: string } 
   }
   throw new PostgresUnavailableError('PostgreSQL will not run as root, and there is no postgres or nobody OS user');
 }
+
+let serverUserLookup: ReturnType<typeof findServerUser> | undefined;
+/** {@link findServerUser}, looked up once per process. */
+const serverUser = () => (serverUserLookup ??= findServerUser());
 
 /** `command args…`, as `user` when one is given (through `setpriv`). */
 function asUser(user: { uid: number; gid: number } | undefined, command: string, args: string[]): [string, string[]] {
@@ -126,7 +131,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     '--no-locale',
   ]);
   try {
-    await promisify(execFile)(initCommand, initArgs, { env });
+    await run(initCommand, initArgs, { env });
   } catch (error) {
     rmSync(root, { recursive: true, force: true });
     throw new PostgresUnavailableError(`initdb failed: ${(error as { stderr?: string }).stderr ?? String(error)}`, {
