@@ -18,6 +18,7 @@ import { RateLimiter } from './internal/rate-limiter.js';
 import { Redactor } from './internal/redact.js';
 import { resolveClientOptions, type CubeJobsClientOptions, type ResolvedClientOptions } from './options.js';
 import type { JobStatus } from './job.js';
+import { MergedJobTracker } from './merged-jobs.js';
 import {
   GetJobsResponseSchema,
   PostJobsResponseSchema,
@@ -127,14 +128,28 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
     }
   };
 
-  const getJobStatuses = async (tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]> => {
-    const valid = parseTokens(tokens);
+  const merges = resolved.followMergedJobs ? new MergedJobTracker() : undefined;
+
+  const readTokens = async (tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]> => {
     const byToken = new Map<string, JobStatusItem>();
-    for (let start = 0; start < valid.length; start += resolved.statusBatchSize) {
-      const batch = [...new Set(valid.slice(start, start + resolved.statusBatchSize))];
+    for (let start = 0; start < tokens.length; start += resolved.statusBatchSize) {
+      const batch = [...new Set(tokens.slice(start, start + resolved.statusBatchSize))];
       for (const item of await readBatch(batch, call)) byToken.set(item.token, item);
     }
-    return valid.map((token) => parseJobStatus(byToken.get(token) ?? { token, status: 'not_found' }));
+    return tokens.map((token) => parseJobStatus(byToken.get(token) ?? { token, status: 'not_found' }));
+  };
+
+  const getJobStatuses = async (tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]> => {
+    const valid = parseTokens(tokens);
+    if (!merges) return readTokens(valid, call);
+    // The builds some of these jobs were merged into are read with them, so their state is current;
+    // a twin found by this read is read at once, to learn whether it was still in flight.
+    const read = [...new Set([...valid, ...merges.twinsOf(valid)])];
+    const statuses = await readTokens(read, call);
+    const followed = merges.follow(statuses, valid);
+    const found = merges.twinsOf(read);
+    if (found.length === 0) return followed;
+    return merges.follow([...statuses, ...(await readTokens(found, call))], valid);
   };
 
   /**

@@ -30,6 +30,12 @@ export {
   type FetchLike,
 } from './options.js';
 export {
+  DEFAULT_MERGED_JOB_TRACKER,
+  MergedJobTracker,
+  splitBuildTime,
+  type MergedJobTrackerOptions,
+} from './merged-jobs.js';
+export {
   createStatusPoller,
   DEFAULT_STATUS_POLLER,
   type StatusPoller,

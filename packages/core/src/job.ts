@@ -42,6 +42,20 @@ interface JobStatusBase {
   readonly table?: string | undefined;
   /** The one-element selector Cube echoes for the job (its pre-aggregation, context, time zone, data source). */
   readonly selector?: JobSelector | undefined;
+  /**
+   * Set when Cube merged this job into an identical build it had already queued, so the job's own table
+   * is never built and Cube reads it `missing_partition` (`raw`) for good. When that build is known
+   * (`token`), `state` is its state: the job is `done` once that build is. See `MergedJobTracker`.
+   */
+  readonly merge?: JobMerge | undefined;
+}
+
+/** The identical build a job was merged into (see {@link JobStatus.merge}). */
+export interface JobMerge {
+  /** Its token, when the client has read it; absent when Cube merged the job into a build nobody here knows. */
+  readonly token?: string | undefined;
+  /** Its table: the one that holds the partition. */
+  readonly table?: string | undefined;
 }
 
 /** A job's status, discriminated on `state`. */

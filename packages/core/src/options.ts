@@ -58,6 +58,13 @@ export interface CubeJobsClientOptions {
   readonly maxRequestsPerSecond?: number | undefined;
   /** Requests that may go at once after a quiet spell. @default maxRequestsPerSecond (at least 1) */
   readonly rateLimitBurst?: number | undefined;
+  /**
+   * Follow jobs Cube merged into an identical build it had queued (a second build of a partition while
+   * the first is in flight): such a job reads `missing_partition` for good, so the client reports it with
+   * the state of that build when it has read it, `done` once that build is (see `JobStatus.merge`).
+   * `false` reports Cube's statuses as they are. @default true
+   */
+  readonly followMergedJobs?: boolean | undefined;
   /** `fetch` implementation. @default globalThis.fetch */
   readonly fetch?: FetchLike | undefined;
   /**
@@ -123,6 +130,7 @@ const OptionsSchema = z
       })
       .optional(),
     rateLimitBurst: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+    followMergedJobs: z.boolean({ error: 'must be true or false' }).optional(),
     fetch: z.custom<FetchLike>((v) => typeof v === 'function', 'must be a fetch function').optional(),
     onRequest: z
       .custom<(event: CubeRequestEvent) => void>((v) => typeof v === 'function', 'must be a function')
@@ -171,6 +179,7 @@ export interface ResolvedClientOptions {
   readonly pollTickMs: number;
   readonly maxRequestsPerSecond: number;
   readonly rateLimitBurst: number;
+  readonly followMergedJobs: boolean;
   readonly fetch: FetchLike;
   readonly onRequest: ((event: CubeRequestEvent) => void) | undefined;
 }
@@ -228,6 +237,7 @@ export function resolveClientOptions(input: CubeJobsClientOptions): ResolvedClie
     rateLimitBurst:
       options.rateLimitBurst ??
       (Number.isFinite(maxRequestsPerSecond) ? Math.max(1, Math.ceil(maxRequestsPerSecond)) : 1),
+    followMergedJobs: options.followMergedJobs ?? true,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     onRequest: options.onRequest,
   };

@@ -345,6 +345,38 @@ describe('getJobStatuses', () => {
     expect(statuses.map((s) => s.token)).toEqual(tokens);
   });
 
+  test("reads a merged job's twin with it, at once when found and with every read after", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const table = (seconds: number) =>
+      `prod_pre_aggregations.orders_by_month20240101_ysj01b0v_kkzbhcng_${seconds.toString(32)}`;
+    const answers: Record<string, { status: string; table: string }[]> = {
+      a: [{ status: 'processing', table: table(now - 5) }],
+      b: [{ status: 'missing_partition', table: table(now) }],
+    };
+    let twinDone = false;
+    const fetch = scriptedFetch((call) =>
+      json(
+        200,
+        (call.body as { tokens: string[] }).tokens.map((token) => ({
+          token,
+          ...(token === 'a' && twinDone ? { status: 'done', table: table(now - 5) } : answers[token]?.[0]),
+        })),
+      ),
+    );
+    const cube = client(fetch);
+    await cube.getJobStatuses(['a']); // build A's wait
+    const [merged] = await cube.getJobStatuses(['b']); // build B's wait: b is found merged into a
+    expect(merged).toMatchObject({ state: 'processing', merge: { token: 'a' } });
+    twinDone = true;
+    const [done] = await cube.getJobStatuses(['b']);
+    expect(done).toMatchObject({
+      raw: 'missing_partition',
+      state: 'done',
+      merge: { token: 'a', table: table(now - 5) },
+    });
+    expect(fetch.calls.map((c) => (c.body as { tokens: string[] }).tokens)).toEqual([['a'], ['b'], ['a'], ['b', 'a']]);
+  });
+
   test('rejects an answer about tokens that were not asked for', async () => {
     const fetch = scriptedFetch(() => json(200, [{ token: 'zzz', status: 'done' }]));
     await expect(client(fetch).getJobStatuses(['a'])).rejects.toBeInstanceOf(CubeJobsProtocolError);

@@ -284,11 +284,14 @@ export class FakeBuildQueue {
     return 'done';
   }
 
-  /** A merged job is not queued itself: Cube finds no queue item of its own until the other build runs. */
+  /**
+   * A merged job is not queued itself. Planned in its twin's second (same table name), Cube finds the
+   * twin's queue item once it runs and reads its table once built; planned in another second, it finds
+   * neither, ever: `missing_partition` throughout (measured on Cube 1.7.43 with PostgreSQL).
+   */
   private mergedStatusAt(job: FakeJob, now: number): string {
     const twin = this.jobs.get(job.dedupedInto as string);
-    if (twin && now < twin.startsAtMs) return 'missing_partition';
-    if (twin && now < twin.finishesAtMs)
+    if (twin && twin.table === job.table && now >= twin.startsAtMs && now < twin.finishesAtMs)
       return twin.outcome.kind === 'dropped' ? twin.outcome.queueState : 'processing';
     return this.tables.has(job.table) ? 'done' : 'missing_partition';
   }

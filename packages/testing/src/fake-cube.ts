@@ -76,10 +76,10 @@ export interface FakeCubeOptions {
   readonly sameSecondRebuildFails?: boolean;
   /**
    * Reproduce Cube's queue de-duplication (seen on Cube 1.7.43): a build of a partition whose identical
-   * build is still queued or running is not queued again. Its job reads `missing_partition` while the
-   * other waits in the queue and `processing` while it runs; then `done` when both were planned in the
-   * same second (they name the same table), else `missing_partition` for good, as its own table is
-   * never built.
+   * build is still queued or running is not queued again. Planned in the same second (both name the
+   * same table), its job reads `missing_partition` while the other waits in the queue, `processing`
+   * while it runs, then `done`; planned in another second, `missing_partition` throughout and for good,
+   * as its own table is never built.
    * @default true
    */
   readonly dedupInFlightBuilds?: boolean;

@@ -126,4 +126,42 @@ describe('core client over HTTP', () => {
     await client.triggerBuild({ ...selector, cubes: ['customers'] }, { requestId: 'wf-9' });
     expect(cube.requests.at(-1)?.headers['x-request-id']).toBe('wf-9-span-1');
   });
+
+  describe('overlapping builds: a job Cube merged into an identical build in flight', () => {
+    const byMonth = { ...selector, preAggregations: ['orders.by_month'], dateRange: ['2024-01-01', '2024-02-29'] };
+    /** Build A, then build B of the same two partitions in the next second, while A's are still queued. */
+    async function overlappingBuilds(client: Partial<CubeJobsClientOptions> = {}) {
+      const env = await setup({ concurrency: 1, buildDurationMs: 1500 }, client);
+      const first = await env.client.triggerBuild(byMonth);
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 50));
+      const second = await env.client.triggerBuild(byMonth);
+      expect(env.cube.jobs.filter((job) => second.includes(job.token)).map((job) => job.dedupedInto)).toEqual(first);
+      return { ...env, first, second };
+    }
+    const wait = { initialPollIntervalMs: 100, maxPollIntervalMs: 200, policy: { ambiguousConfirmMs: 1000 } };
+
+    test('is followed: it waits for its twin and is done when the twin is, with no second build', async () => {
+      const { cube, client, first, second } = await overlappingBuilds();
+      // Both builds wait through one client, as overlapping builds on one worker do.
+      const [resultA, result] = await Promise.all([
+        client.waitForJobs({ tokens: first, ...wait }),
+        client.waitForJobs({ tokens: second, ...wait }),
+      ]);
+      expect([resultA.outcome, result.outcome]).toEqual(['succeeded', 'succeeded']);
+      expect(result.jobs.map((job) => [job.raw, job.state, job.merge?.token])).toEqual(
+        first.map((twin) => ['missing_partition', 'done', twin]),
+      );
+      expect(cube.jobs.filter((job) => job.dedupedInto === undefined)).toHaveLength(2); // each partition built once
+      expect(cube.posts()).toHaveLength(2);
+    });
+
+    test("with followMergedJobs off, it reads Cube's missing_partition to the end and the wait asks for a retrigger", async () => {
+      const { client, second } = await overlappingBuilds({ followMergedJobs: false });
+      const result = await client.waitForJobs({ tokens: second, ...wait });
+      expect(result.outcome).toBe('retrigger');
+      expect(result.jobs.map((job) => [job.state, job.merge])).toEqual(
+        second.map(() => ['missing_partition', undefined]),
+      );
+    });
+  });
 });

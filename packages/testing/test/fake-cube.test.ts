@@ -260,13 +260,14 @@ describe('get', () => {
       expect([fake.statusOf(twin), fake.statusOf(follower)]).toEqual(['done', 'done']);
     });
 
-    test('planned in another second: its own table is never built, so it stays missing_partition', async () => {
+    test('planned in another second: its own table is never built, so it reads missing_partition throughout', async () => {
       const clock = createManualClock(Date.UTC(2026, 0, 1, 0, 0, 0, 900));
       const fake = await start({ clock, buildDurationMs: 500 });
       const twin = await postOne(fake, byStatus);
       clock.advance(200); // the next second, the twin still running
       const follower = await postOne(fake, byStatus);
-      expect(fake.statusOf(follower)).toBe('processing');
+      expect(fake.jobs.find((j) => j.token === follower)?.dedupedInto).toBe(twin);
+      expect([fake.statusOf(twin), fake.statusOf(follower)]).toEqual(['processing', 'missing_partition']);
       clock.advance(1000);
       expect([fake.statusOf(twin), fake.statusOf(follower)]).toEqual(['done', 'missing_partition']);
       // A post after the twin finished is queued again and builds.
