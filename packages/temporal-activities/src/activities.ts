@@ -63,6 +63,7 @@ export function toJobRecord(job: JobStatus): JobRecord {
           },
         }
       : {}),
+    ...(job.merge === undefined ? {} : { merge: job.merge }),
   };
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type {
+  JobMerge,
   JobState,
   PollJobsOptions,
   PollScheduleOptions,
@@ -38,6 +39,11 @@ export interface JobRecord {
   readonly table?: string | undefined;
   /** What the job builds; kept for jobs that did not end `done`. */
   readonly target?: JobTarget | undefined;
+  /**
+   * Cube merged the job into an identical build it had queued (core's `JobStatus.merge`): that build's
+   * token and table when the worker has read it (the job then has its state), else empty.
+   */
+  readonly merge?: JobMerge | undefined;
 }
 
 /** Input of `triggerPreAggregationBuild`. */

@@ -38,7 +38,7 @@ import {
 } from './failures.js';
 import { resolveBuildInput, type ResolvedBuildInput } from './input.js';
 import { asJobStatus, mergeJobRecords, unfinishedJobs } from './job-records.js';
-import { planRetrigger, SAME_SECOND_BACKOFF_MS } from './retrigger-plan.js';
+import { isMergedRepost, planRetrigger, SAME_SECOND_BACKOFF_MS } from './retrigger-plan.js';
 import { recordBuildEnd, recordRetriggeredJobs } from './metrics.js';
 import { phaseSearchAttributes, selectorSearchAttributes } from './search-attributes.js';
 import { describeSelector } from './summaries.js';
@@ -146,7 +146,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
    * a transient error, the build fails with the deadline's typed failure; errors that no retry can mend
    * (a bad selector, a missing scope) and cancellation pass through.
    */
-  const trigger = async (selector: PreAggregationSelector, attempt: number): Promise<BuildJob[]> => {
+  const trigger = async (selector: PreAggregationSelector, attempt: number, mergedReposts = 0): Promise<BuildJob[]> => {
     const left = remainingMs();
     if (left !== undefined && left <= 0) throw deadlineFailure('triggering', undefined, state.jobs);
     let tokens: string[];
@@ -164,7 +164,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
       throw deadlineFailure('triggering', error, state.jobs);
     }
     state.triggers += 1;
-    return tokens.map((token) => ({ token, state: 'scheduled', attempt }));
+    return tokens.map((token) => ({ token, state: 'scheduled', attempt, ...(mergedReposts ? { mergedReposts } : {}) }));
   };
 
   const waitContext: WaitContext = {
@@ -213,11 +213,23 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
       }
 
       enterPhase('retriggering');
-      log.info('Triggering jobs again', { jobs: plan.retrigger.length, posts: plan.posts.length });
+      log.info('Triggering jobs again', {
+        jobs: plan.retrigger.length,
+        posts: plan.posts.length,
+        mergedIntoUnknownBuilds: plan.retrigger.filter(isMergedRepost).length,
+        backoffMs: plan.backoffMs,
+      });
+      // Cube merged every one of them into a build nobody here knows: give that build time to finish.
+      if (plan.backoffMs > 0) {
+        const left = remainingMs();
+        await sleep(left === undefined ? plan.backoffMs : Math.max(0, Math.min(plan.backoffMs, left)));
+      }
       // A table is named after its build time in whole seconds: let the clock move past the collision.
       // Jitter (Math.random is deterministic in workflows) keeps concurrent builds from colliding again in step.
       if (plan.collided) await sleep(SAME_SECOND_BACKOFF_MS + Math.floor(Math.random() * 2000));
-      const fresh = await Promise.all(plan.posts.map((post) => trigger(post.selector, post.attempt)));
+      const fresh = await Promise.all(
+        plan.posts.map((post) => trigger(post.selector, post.attempt, post.mergedReposts)),
+      );
       const replaced = new Set(plan.retrigger.map((job) => job.token));
       state.retriggered += plan.retrigger.length;
       recordRetriggeredJobs(plan.retrigger.length);

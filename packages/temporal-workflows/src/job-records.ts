@@ -26,13 +26,15 @@ export function asJobStatus(job: JobRecord): JobStatus {
 
 /**
  * The tracked jobs with the fresh records applied. What Cube said before is kept where it forgets a
- * job (a `not_found` record has no table or target).
+ * job (a `not_found` record has no table or target); a merge holds only while records say so.
  */
 export function mergeJobRecords(jobs: readonly BuildJob[], records: readonly JobRecord[]): BuildJob[] {
   const byToken = new Map(records.map((record) => [record.token, record]));
   return jobs.map((job) => {
     const record = byToken.get(job.token);
-    return record ? { ...job, ...record, table: record.table ?? job.table, target: record.target ?? job.target } : job;
+    if (!record) return job;
+    const { merge: _earlier, ...kept } = job;
+    return { ...kept, ...record, table: record.table ?? job.table, target: record.target ?? job.target };
   });
 }
 

@@ -23,6 +23,36 @@ export function isSameSecondCollision(job: BuildJob): boolean {
 /** How long to let the clock move past a same-second collision before posting again (plus jitter). */
 export const SAME_SECOND_BACKOFF_MS = 1100;
 
+/**
+ * How many times in a row a job Cube merged into an identical build nobody here knows (a trigger whose
+ * answer was lost, a build on another worker) is posted again without using its `maxRetriggers` budget.
+ * With the backoff of {@link mergedRepostBackoffMs} that covers about 20 minutes of the other build
+ * being queued; after that, posts count against the budget again.
+ */
+export const MAX_MERGED_REPOSTS = 8;
+
+/** The longest backoff before posting a merged job again. */
+export const MAX_MERGED_REPOST_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * How long to wait before posting a merged job again the `reposts + 1`-th time: `ambiguousConfirmMs`
+ * doubled per earlier repost, at most {@link MAX_MERGED_REPOST_BACKOFF_MS}. A post while the other build
+ * is still queued is merged again; a post after it finished builds the partition once more.
+ */
+export function mergedRepostBackoffMs(reposts: number, ambiguousConfirmMs: number): number {
+  return Math.min(MAX_MERGED_REPOST_BACKOFF_MS, ambiguousConfirmMs * 2 ** reposts);
+}
+
+/**
+ * Whether a job to trigger again was merged by Cube into a build this worker does not know, and may be
+ * posted again without using its budget: Cube never queued it (`merge`), it still reads `missing_partition`
+ * (a job Cube has since forgotten, `not_found`, is lost like any other), and its
+ * partition has not been reposted {@link MAX_MERGED_REPOSTS} times already.
+ */
+export function isMergedRepost(job: BuildJob): boolean {
+  return job.merge !== undefined && job.state === 'missing_partition' && (job.mergedReposts ?? 0) < MAX_MERGED_REPOSTS;
+}
+
 /** The narrowest selector that builds a job again: its pre-aggregation, context, time zone and partition. */
 export function narrowSelector(job: BuildJob, original: PreAggregationSelector): PreAggregationSelector {
   const target = job.target;
@@ -47,8 +77,13 @@ export function narrowSelector(job: BuildJob, original: PreAggregationSelector):
 export interface RetriggerPost {
   readonly selector: PreAggregationSelector;
   readonly jobs: readonly BuildJob[];
-  /** The trigger attempt of the jobs it creates: one more than the highest of the jobs it replaces. */
+  /**
+   * The trigger attempt of the jobs it creates: one more than the highest of the jobs it replaces (the
+   * same for merged jobs posted again, see {@link isMergedRepost}).
+   */
   readonly attempt: number;
+  /** The `mergedReposts` of the jobs it creates: one more than the replaced jobs', when all are merged reposts, else 0. */
+  readonly mergedReposts: number;
 }
 
 /** What to do after a wait that did not succeed. */
@@ -65,6 +100,11 @@ export interface RetriggerPlan {
   readonly proceed: boolean;
   /** Some job collided with a same-second build: wait {@link SAME_SECOND_BACKOFF_MS} before posting. */
   readonly collided: boolean;
+  /**
+   * How long to wait before posting when every job to trigger again is a merged repost (see
+   * {@link mergedRepostBackoffMs}); 0 when some job was lost or failed, which is posted at once.
+   */
+  readonly backoffMs: number;
 }
 
 /** The parts of the build's options a plan depends on. */
@@ -72,6 +112,7 @@ export interface RetriggerOptions {
   readonly selector: PreAggregationSelector;
   readonly onFailure: NonNullable<BuildPolicy['onFailure']>;
   readonly maxRetriggers: number;
+  readonly ambiguousConfirmMs: number;
 }
 
 /** Plans the retrigger of a wait's outcome, from the tracked jobs and their summary. */
@@ -90,8 +131,8 @@ export function planRetrigger(
         (options.onFailure === 'retrigger' || isSameSecondCollision(job))),
   );
   const hardFailed = jobs.filter((job) => failedTokens.has(job.token) && !retrigger.includes(job));
-  // Each job may be triggered again at most maxRetriggers times.
-  const exhausted = retrigger.filter((job) => job.attempt > options.maxRetriggers);
+  // Each job may be triggered again at most maxRetriggers times; merged reposts do not count.
+  const exhausted = retrigger.filter((job) => !isMergedRepost(job) && job.attempt > options.maxRetriggers);
 
   const groups = new Map<string, { selector: PreAggregationSelector; jobs: BuildJob[] }>();
   for (const job of retrigger) {
@@ -99,11 +140,16 @@ export function planRetrigger(
     const key = canonicalJson(selector);
     groups.set(key, { selector, jobs: [...(groups.get(key)?.jobs ?? []), job] });
   }
-  const posts = [...groups.values()].map(({ selector, jobs: grouped }) => ({
-    selector,
-    jobs: grouped,
-    attempt: Math.max(...grouped.map((job) => job.attempt)) + 1,
-  }));
+  const posts = [...groups.values()].map(({ selector, jobs: grouped }) => {
+    const merged = grouped.every(isMergedRepost);
+    return {
+      selector,
+      jobs: grouped,
+      attempt: Math.max(...grouped.map((job) => (isMergedRepost(job) ? job.attempt : job.attempt + 1))),
+      mergedReposts: merged ? Math.max(...grouped.map((job) => job.mergedReposts ?? 0)) + 1 : 0,
+    };
+  });
+  const allMerged = retrigger.length > 0 && retrigger.every(isMergedRepost);
   return {
     retrigger,
     hardFailed,
@@ -111,5 +157,8 @@ export function planRetrigger(
     posts,
     proceed: hardFailed.length === 0 && exhausted.length === 0 && retrigger.length > 0,
     collided: retrigger.some(isSameSecondCollision),
+    backoffMs: allMerged
+      ? mergedRepostBackoffMs(Math.min(...retrigger.map((job) => job.mergedReposts ?? 0)), options.ambiguousConfirmMs)
+      : 0,
   };
 }

@@ -74,8 +74,13 @@ export interface BuildPreAggregationsInput {
 
 /** One job of the build, with the trigger attempt that created it (1 = the first trigger). */
 export interface BuildJob extends JobRecord {
-  /** 1 for jobs of the first trigger, 2 for their first retrigger, … */
+  /** 1 for jobs of the first trigger, 2 for their first retrigger, … (posting a merged job again does not count) */
   readonly attempt: number;
+  /**
+   * How many times in a row the job's partition was posted again because Cube had merged it into an
+   * identical build nobody here knows (see `merge`); sets the backoff before the next such post.
+   */
+  readonly mergedReposts?: number | undefined;
 }
 
 /** The workflow's durable state: what it tracks between polls and carries across continue-as-new. */

@@ -9,7 +9,13 @@ import { TRIGGER_RETRY, triggerAttemptsWithin } from '../src/activity-options.js
 import { buildFailedFailure, deadlineFailure, waitDeadlineFailure } from '../src/failures.js';
 import { BUILD_DEFAULTS, resolveBuildInput } from '../src/input.js';
 import { asJobStatus, describeJobs, mergeJobRecords, statusOf } from '../src/job-records.js';
-import { isSameSecondCollision, narrowSelector, planRetrigger } from '../src/retrigger-plan.js';
+import {
+  isSameSecondCollision,
+  MAX_MERGED_REPOST_BACKOFF_MS,
+  MAX_MERGED_REPOSTS,
+  narrowSelector,
+  planRetrigger,
+} from '../src/retrigger-plan.js';
 import { pollScheduleOf } from '../src/wait-modes.js';
 import { equalSelectors } from './selectors.js';
 import { buildWorkflowId, type BuildJob } from '../src/index.js';
@@ -33,7 +39,7 @@ const job = (token: string, fields: Partial<BuildJob> = {}): BuildJob => ({
 });
 const summaryOf = (jobs: BuildJob[], confirmMs = 0) =>
   summarizeJobs(jobs.map(asJobStatus), { policy: { ...DEFAULT_JOBS_POLICY, ambiguousConfirmMs: confirmMs }, nowMs: 0 });
-const options = { selector, onFailure: 'fail' as const, maxRetriggers: 3 };
+const options = { selector, onFailure: 'fail' as const, maxRetriggers: 3, ambiguousConfirmMs: 10_000 };
 
 describe('narrowSelector', () => {
   test('narrows a job to its pre-aggregation, context, time zone and partition', () => {
@@ -111,6 +117,43 @@ describe('planRetrigger', () => {
     expect(plan.exhausted.map((j) => j.token)).toEqual(['a']);
   });
 
+  test('jobs Cube merged into a build nobody here knows are posted again after a doubling backoff, off the budget', () => {
+    const merged = (token: string, month: string, mergedReposts?: number) =>
+      job(token, { state: 'missing_partition', merge: {}, target: target(month), attempt: 4, mergedReposts });
+    const jobs = [merged('a', '01'), merged('b', '02')];
+    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    expect(plan.proceed).toBe(true);
+    expect(plan.exhausted).toEqual([]); // attempt 4 > maxRetriggers 3, yet not exhausted
+    expect(plan.posts.map((post) => [post.attempt, post.mergedReposts])).toEqual([
+      [4, 1],
+      [4, 1],
+    ]);
+    expect(plan.backoffMs).toBe(10_000);
+    const third = [merged('a', '01', 2)];
+    expect(planRetrigger(third, summaryOf(third), options).backoffMs).toBe(40_000);
+    const late = [merged('a', '01', 7)];
+    expect(planRetrigger(late, summaryOf(late), options).backoffMs).toBe(MAX_MERGED_REPOST_BACKOFF_MS);
+    // After MAX_MERGED_REPOSTS in a row, a post counts against the budget again.
+    const spent = [merged('a', '01', MAX_MERGED_REPOSTS)];
+    expect(planRetrigger(spent, summaryOf(spent), options).exhausted.map((j) => j.token)).toEqual(['a']);
+  });
+
+  test('a lost job among merged ones is posted at once, and a merged job Cube has since forgotten is lost', () => {
+    const jobs = [
+      job('a', { state: 'missing_partition', merge: {}, target: target('01') }),
+      job('b', { state: 'not_found', target: target('02') }),
+    ];
+    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    expect(plan.backoffMs).toBe(0);
+    expect(plan.posts.map((post) => [post.attempt, post.mergedReposts])).toEqual([
+      [1, 1],
+      [2, 0],
+    ]);
+    const forgotten = [job('a', { state: 'not_found', merge: {}, target: target('01') })];
+    const lost = planRetrigger(forgotten, summaryOf(forgotten), options);
+    expect([lost.backoffMs, lost.posts[0]?.attempt]).toEqual([0, 2]);
+  });
+
   test('an ambiguous job within its confirmation period is not retriggered yet', () => {
     const jobs = [job('a', { state: 'missing_partition' })];
     const summary = summarizeJobs(jobs.map(asJobStatus), {
@@ -139,6 +182,17 @@ describe('job records', () => {
     const merged = mergeJobRecords(before, [{ token: 'a', state: 'not_found' }]);
     expect(merged[0]).toEqual({ ...before[0], state: 'not_found' });
     expect(merged[1]).toBe(before[1]);
+  });
+
+  test('a merge holds only while the records say so', () => {
+    const before = [job('a', { state: 'missing_partition', merge: { token: 'x', table: 't_x' } })];
+    const twinRunning = mergeJobRecords(before, [{ token: 'a', state: 'processing', merge: { token: 'x' } }]);
+    expect(twinRunning[0]?.merge).toEqual({ token: 'x' });
+    expect(mergeJobRecords(twinRunning, [{ token: 'a', state: 'not_found' }])[0]).toEqual({
+      token: 'a',
+      state: 'not_found',
+      attempt: 1,
+    });
   });
 
   test('describes jobs by table, else pre-aggregation, else token, with the first line of the status', () => {
