@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { badInput } from './cases/bad-input.js';
+import { realCubeBusyQueue } from './cases/busy-queue.js';
 import { cubeQuirks } from './cases/cube-quirks.js';
 import { cubeRestart } from './cases/cube-restart.js';
 import { manyWorkers } from './cases/many-workers.js';
@@ -37,6 +38,7 @@ const CASES: ReadonlyArray<readonly [string, (suite: FaultSuite) => Promise<Case
   ['quirks', cubeQuirks],
   ['real-cube', realCubeQuirks],
   ['real-cube-postgres', realCubePostgresQuirks],
+  ['real-cube-busy-queue', realCubeBusyQueue],
   ['jwt', shortLivedJwt],
   ['bad-input', badInput],
 ];

@@ -44,6 +44,11 @@ export interface StartedPostgres {
   readonly cubeEnv: Readonly<Record<string, string>>;
   /** Runs one statement and returns its rows. */
   query<Row extends Record<string, unknown>>(sql: string, values?: unknown[]): Promise<Row[]>;
+  /**
+   * Locks a table (`ACCESS EXCLUSIVE`) in a transaction of its own until the returned function is
+   * called: every build that reads the table waits meanwhile, so Cube's queue is as busy as needed.
+   */
+  lockTable(table: string): Promise<() => Promise<void>>;
   /** The server's log so far (statements, with `logStatements`). */
   log(): string;
   /** Stops the server (fast shutdown) and removes its data folder. */
@@ -218,6 +223,16 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       CUBEJS_DB_PASS: '',
     },
     query,
+    async lockTable(table) {
+      const client = await connect(database);
+      client.on('error', () => undefined); // the server stopping ends the lock; nothing to report
+      await client.query('BEGIN');
+      await client.query(`LOCK TABLE ${pg.escapeIdentifier(table)} IN ACCESS EXCLUSIVE MODE`);
+      return async () => {
+        await client.query('COMMIT');
+        await client.end();
+      };
+    },
     log: () => serverLog,
     stop,
   };
