@@ -135,6 +135,34 @@ describe('build and status, straight against Cube', () => {
     expect(text.stdout).toMatch(new RegExp(`^${tokens[0]}\\s+done\\s+orders_by_month`));
   });
 
+  test('status follows a job Cube merged into an identical build among the tokens', async () => {
+    const slow = await startFakeCube({ buildDurationMs: 3000 });
+    try {
+      const vars = { CUBE_API_URL: slow.url, CUBE_API_SECRET: slow.apiSecret };
+      const build = () => cubeJobs(['build', '--pre-aggregation', 'orders.by_status', '--no-wait'], vars);
+      const [first] = (await build()).stdout.trim().split('\n');
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 50)); // another second
+      const [second] = (await build()).stdout.trim().split('\n');
+      expect(slow.jobs.find((job) => job.token === second)?.dedupedInto).toBe(first);
+      const running = await cubeJobs(['status', first as string, second as string], vars);
+      expect(running.stdout).toMatch(new RegExp(`^${second}\\s+processing\\s+.*\\(merged into ${first}\\)$`, 'm'));
+      // A read of both once the first is done cannot tell that the first was still running when the
+      // second was planned (it may have finished before): the merged job reads as Cube says.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const json = await cubeJobs(['status', first as string, second as string, '--json'], vars);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        jobs: [
+          { token: first, state: 'done', status: 'done' },
+          { token: second, state: 'missing_partition', status: 'missing_partition', mergedInto: null },
+        ],
+      });
+      const text = await cubeJobs(['status', second as string], vars);
+      expect(text.stdout).toMatch(/missing_partition .* \(Cube merged it into another build of this partition\)/);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   test("a selector that matches nothing: Cube's words, exit 2", async () => {
     const run = await cubeJobs(['build', '--pre-aggregation', 'orders.nope'], cubeVars);
     expect(run.code).toBe(EXIT_CODES.usage);

@@ -39,8 +39,11 @@ interface TrackedJob {
   readonly table: string;
   /** When Cube planned the build (its table's build second), or when the job was first read. */
   readonly plannedAtMs: number;
-  /** Cube's state at the first read: `missing_partition` there means Cube never queued the job itself. */
-  readonly firstState: JobState;
+  /**
+   * Cube's state at the first read, when that read came within {@link QUEUED_EVIDENCE_WINDOW_MS} of the
+   * job's planning: `missing_partition` there means Cube never queued the job itself.
+   */
+  readonly firstState: JobState | undefined;
   /** Cube's state at the latest read (not the merged one this tracker reports). */
   state: JobState;
   lastReadAtMs: number;
@@ -64,6 +67,12 @@ const isInFlight = (state: JobState) => state === 'scheduled' || state === 'proc
 
 /** How far a table's build time may be from the reader's clock before it is not trusted (a wrong guess of the name's shape). */
 const PLAUSIBLE_BUILD_TIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * A first read later than this after the job's planning says nothing about whether Cube queued it:
+ * a job queued and then lost (a Cube restart) reads `missing_partition` too.
+ */
+const QUEUED_EVIDENCE_WINDOW_MS = 60_000;
 
 /**
  * Remembers the jobs one client reads and reports a job Cube merged into an identical build with that
@@ -131,7 +140,7 @@ export class MergedJobTracker {
       key: `${dataSource}\u0000${split?.buildKey ?? status.table}`,
       table: status.table,
       plannedAtMs: plausible ? split.builtAtMs : nowMs,
-      firstState: status.state,
+      firstState: plausible && nowMs - split.builtAtMs <= QUEUED_EVIDENCE_WINDOW_MS ? status.state : undefined,
       state: status.state,
       lastReadAtMs: nowMs,
       lastInFlightAtMs: isInFlight(status.state) ? nowMs : undefined,
@@ -159,8 +168,8 @@ export class MergedJobTracker {
    * build time, planned no later, that was queued or running when this job was planned (Cube merges
    * only into a build in flight). While the twin is in flight the job reads its state; once the twin is
    * `done` the job is `done`. A job whose twin failed, was lost or is not known stays
-   * `missing_partition`, with an empty `merge` when its first read already found it so (Cube never
-   * queued it: it was merged into a build this client has not read).
+   * `missing_partition`, with an empty `merge` when its first read, within a minute of its planning,
+   * already found it so (Cube never queued it: it was merged into a build this client has not read).
    */
   private resolve(status: JobStatus): JobStatus {
     const job = this.jobs.get(status.token);

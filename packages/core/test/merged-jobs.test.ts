@@ -82,6 +82,14 @@ describe('MergedJobTracker', () => {
     expect(b).toEqual(status('b', 'missing_partition', tableAt(T0)));
   });
 
+  test('a first read long after the planning says nothing about whether Cube queued the job', () => {
+    const tracker = new MergedJobTracker();
+    const [late] = tracker.follow([status('b', 'missing_partition', tableAt(T0))], ['b'], T0 + 61_000);
+    expect(late?.merge).toBeUndefined();
+    const [early] = tracker.follow([status('c', 'missing_partition', tableAt(T0))], ['c'], T0 + 59_000);
+    expect(early?.merge).toEqual({});
+  });
+
   test('only the same partition, versions and data source count as a twin, planned no later', () => {
     const tracker = new MergedJobTracker();
     const otherVersion = 'prod_pre_aggregations.orders_by_month20240101_zzzzzzzz_kkzbhcng';

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { JobMerge } from '@cube-jobs/core';
 import { asCubeAccessError, cubeClient, readCubeAccess } from '../cube.js';
 import { parseCommandArgs, writeJson, type Command } from '../command.js';
 import { CliError, EXIT_CODES } from '../exit.js';
@@ -10,8 +11,16 @@ import { shortTableName } from '../progress.js';
 
 const USAGE = `Usage: cube-jobs status <token…> [--json] [--url <Cube API URL>]
 
-Prints each job's state and table. Exit 0 when no job failed, 1 when one did.
+Prints each job's state and table. A job Cube merged into an identical build among the tokens (Cube
+reads it missing_partition for good) shows that build's state while the read sees it running.
+Exit 0 when no job failed, 1 when one did.
 Cube: --url or CUBE_API_URL, with CUBE_API_SECRET or CUBE_API_TOKEN.`;
+
+/** How a job Cube merged into another build is marked: Cube reads it `missing_partition`, its state is the other's. */
+function mergeNote(merge: JobMerge | undefined): string {
+  if (!merge) return '';
+  return merge.token ? `  (merged into ${merge.token})` : '  (Cube merged it into another build of this partition)';
+}
 
 /** The `status` command. */
 export const statusCommand: Command = {
@@ -31,12 +40,18 @@ export const statusCommand: Command = {
       });
     if (parsed.values.json) {
       writeJson(io, {
-        jobs: jobs.map((job) => ({ token: job.token, state: job.state, status: job.raw, table: job.table ?? null })),
+        jobs: jobs.map((job) => ({
+          token: job.token,
+          state: job.state,
+          status: job.raw,
+          table: job.table ?? null,
+          ...(job.merge ? { mergedInto: job.merge.token ?? null } : {}),
+        })),
       });
     } else {
       for (const job of jobs) {
         io.out.write(
-          `${job.token}  ${job.state.padEnd(18)} ${job.table ? shortTableName(job.table) : ''}${job.state === 'failure' ? `  ${job.raw}` : ''}\n`,
+          `${job.token}  ${job.state.padEnd(18)} ${job.table ? shortTableName(job.table) : ''}${job.state === 'failure' ? `  ${job.raw}` : ''}${mergeNote(job.merge)}\n`,
         );
       }
     }
