@@ -259,7 +259,11 @@ describe.each(['heartbeat', 'timer'] as const)('builds Cube merged into an ident
     // for about 2.4 s. The build posts the same partitions a second later.
     const started = await startCube({ concurrency: 1, buildDurationMs: 800 });
     const elsewhere = createCubeJobsClient({ apiUrl: started.cube.url, apiSecret: started.cube.apiSecret });
-    const selector = { ...baseSelector, preAggregations: ['orders.by_month'], dateRange: ['2024-01-01', '2024-03-31'] };
+    const selector = {
+      ...baseSelector,
+      preAggregations: ['orders.by_month'],
+      dateRange: ['2024-01-01', '2024-03-31'] as [string, string],
+    };
     const { worker, taskQueue } = await createWorker(devServer.env, started.client);
     const workflowId = `merged-elsewhere-${Math.random().toString(36).slice(2)}`;
     const result = await worker.runUntil(async () => {

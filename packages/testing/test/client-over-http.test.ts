@@ -128,7 +128,11 @@ describe('core client over HTTP', () => {
   });
 
   describe('overlapping builds: a job Cube merged into an identical build in flight', () => {
-    const byMonth = { ...selector, preAggregations: ['orders.by_month'], dateRange: ['2024-01-01', '2024-02-29'] };
+    const byMonth = {
+      ...selector,
+      preAggregations: ['orders.by_month'],
+      dateRange: ['2024-01-01', '2024-02-29'] as [string, string],
+    };
     /** Build A, then build B of the same two partitions in the next second, while A's are still queued. */
     async function overlappingBuilds(client: Partial<CubeJobsClientOptions> = {}) {
       const env = await setup({ concurrency: 1, buildDurationMs: 1500 }, client);
