@@ -39,6 +39,8 @@ interface TrackedJob {
   readonly table: string;
   /** When Cube planned the build (its table's build second), or when the job was first read. */
   readonly plannedAtMs: number;
+  /** Whether {@link plannedAtMs} is Cube's build second (read off the table name). */
+  readonly plannedByCube: boolean;
   /**
    * Cube's state at the first read, when that read came within {@link QUEUED_EVIDENCE_WINDOW_MS} of the
    * job's planning: `missing_partition` there means Cube never queued the job itself.
@@ -67,6 +69,9 @@ const isInFlight = (state: JobState) => state === 'scheduled' || state === 'proc
 
 /** How far a table's build time may be from the reader's clock before it is not trusted (a wrong guess of the name's shape). */
 const PLAUSIBLE_BUILD_TIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** How far apart two builds' planned seconds may be for the later one, merged, to count as merged into the earlier. */
+const ADJACENT_SECOND_MS = 1000;
 
 /**
  * A first read later than this after the job's planning says nothing about whether Cube queued it:
@@ -140,6 +145,7 @@ export class MergedJobTracker {
       key: `${dataSource}\u0000${split?.buildKey ?? status.table}`,
       table: status.table,
       plannedAtMs: plausible ? split.builtAtMs : nowMs,
+      plannedByCube: plausible,
       firstState: plausible && nowMs - split.builtAtMs <= QUEUED_EVIDENCE_WINDOW_MS ? status.state : undefined,
       state: status.state,
       lastReadAtMs: nowMs,
@@ -188,9 +194,20 @@ export class MergedJobTracker {
     return job.firstState === 'missing_partition' ? { ...status, merge: {} } : status;
   }
 
-  /** Whether `twin` is done and was still in flight when `job` was planned, so it built what `job` asked for. */
+  /**
+   * Whether `twin` is done and built what `job` asked for: it was seen in flight when `job` was planned or
+   * later; or Cube never queued `job` (so an identical build was in flight at its planning) and `twin` was
+   * planned in the same second or the one before. The second rule covers fast builds that finish before
+   * any read sees them running, as two builds posted around a second boundary do.
+   */
   private builtFor(twin: TrackedJob, job: TrackedJob): boolean {
-    return twin.state === 'done' && (twin.lastInFlightAtMs ?? -Infinity) >= job.plannedAtMs;
+    if (twin.state !== 'done') return false;
+    if ((twin.lastInFlightAtMs ?? -Infinity) >= job.plannedAtMs) return true;
+    return (
+      job.firstState === 'missing_partition' &&
+      twin.plannedByCube &&
+      job.plannedAtMs - twin.plannedAtMs <= ADJACENT_SECOND_MS
+    );
   }
 
   /** The most recently planned job of the same build that is in flight, or finished after `job` was planned. */

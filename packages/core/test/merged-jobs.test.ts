@@ -44,10 +44,21 @@ describe('MergedJobTracker', () => {
   test('a twin last seen in flight before the job was planned, and done when read again, may not have built it', () => {
     const tracker = new MergedJobTracker();
     tracker.follow([status('a', 'processing', tableAt(T0))], ['a'], T0 + 500);
-    const merged = status('b', 'missing_partition', tableAt(T0 + 1500));
-    tracker.follow([merged], ['b'], T0 + 2000);
-    const [b] = tracker.follow([merged, status('a', 'done', tableAt(T0))], ['b'], T0 + 2050);
+    const merged = status('b', 'missing_partition', tableAt(T0 + 2500)); // two seconds after the twin
+    tracker.follow([merged], ['b'], T0 + 3000);
+    const [b] = tracker.follow([merged, status('a', 'done', tableAt(T0))], ['b'], T0 + 3050);
     expect(b).toMatchObject({ state: 'missing_partition', merge: {} });
+  });
+
+  test('a fast twin never seen running counts when it was planned in the same or the previous second', () => {
+    const tracker = new MergedJobTracker();
+    // Both first read done/missing: the twin built in under a second, before any read.
+    tracker.follow([status('a', 'done', tableAt(T0))], ['a'], T0 + 1500);
+    const [b] = tracker.follow([status('b', 'missing_partition', tableAt(T0 + 1000))], ['b'], T0 + 1600);
+    expect(b).toMatchObject({ state: 'done', merge: { token: 'a' } });
+    // Two seconds apart, the twin may have finished before the job was planned.
+    const [c] = tracker.follow([status('c', 'missing_partition', tableAt(T0 + 2000))], ['c'], T0 + 2600);
+    expect(c).toMatchObject({ state: 'missing_partition', merge: {} });
   });
 
   test('a twin that finished before the job was planned did not build it: the job stays missing_partition', () => {

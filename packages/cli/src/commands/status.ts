@@ -12,7 +12,7 @@ import { shortTableName } from '../progress.js';
 const USAGE = `Usage: cube-jobs status <token…> [--json] [--url <Cube API URL>]
 
 Prints each job's state and table. A job Cube merged into an identical build among the tokens (Cube
-reads it missing_partition for good) shows that build's state while the read sees it running.
+reads it missing_partition for good) shows that build's state when this read can tell.
 Exit 0 when no job failed, 1 when one did.
 Cube: --url or CUBE_API_URL, with CUBE_API_SECRET or CUBE_API_TOKEN.`;
 
