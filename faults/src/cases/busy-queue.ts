@@ -55,11 +55,16 @@ export async function realCubeBusyQueue(suite: FaultSuite): Promise<CaseResult[]
   await postgres.query('CREATE SCHEMA prod_pre_aggregations');
   const cubeDir = mkdtempSync(join(tmpdir(), 'cube-jobs-faults-busy-'));
   const port = await freePort();
-  const spawn = () =>
-    spawnSampleCube({ dataDir: cubeDir, port, env: { ...postgres.cubeEnv, CUBEJS_CONCURRENCY: '1' } });
+  /** Cube on the same port and data folder each time, so a restart keeps the worker's URL and secret. */
+  const spawn = (apiSecret?: string) =>
+    spawnSampleCube({
+      dataDir: cubeDir,
+      port,
+      ...(apiSecret === undefined ? {} : { apiSecret }),
+      env: { ...postgres.cubeEnv, CUBEJS_CONCURRENCY: '1' },
+    });
   let cube: SpawnedSampleCube = await spawn();
   suite.produced.secrets.add(cube.apiSecret);
-  const apiSecret = cube.apiSecret;
   const posts: CubeRequestEvent[] = [];
   const { worker, connection } = await suite.inProcessWorker(cube, 'faults-busy-queue', {
     timeoutMs: 30_000,
@@ -95,12 +100,7 @@ export async function realCubeBusyQueue(suite: FaultSuite): Promise<CaseResult[]
       await posted(third);
       await sleep(3000); // polls read the jobs' partitions, so a lost job is posted again narrowed to its own
       await cube.stop();
-      cube = await spawnSampleCube({
-        dataDir: cubeDir,
-        port,
-        apiSecret,
-        env: { ...postgres.cubeEnv, CUBEJS_CONCURRENCY: '1' },
-      });
+      cube = await spawn(cube.apiSecret);
       await sleep(HOLD_MS);
       await release();
       const [restartEnd] = await suite.settle([third], 180_000);

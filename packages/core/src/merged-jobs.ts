@@ -16,6 +16,7 @@
  * @module
  */
 import type { JobState, JobStatus } from './job.js';
+import { isInFlightState } from './status.js';
 
 /** Options of {@link MergedJobTracker}. */
 export interface MergedJobTrackerOptions {
@@ -64,8 +65,6 @@ export function splitBuildTime(table: string): { readonly buildKey: string; read
   if (!match) return undefined;
   return { buildKey: match[1] as string, builtAtMs: parseInt(match[2] as string, 32) * 1000 };
 }
-
-const isInFlight = (state: JobState) => state === 'scheduled' || state === 'processing' || state === 'unknown';
 
 /** How far a table's build time may be from the reader's clock before it is not trusted (a wrong guess of the name's shape). */
 const PLAUSIBLE_BUILD_TIME_MS = 7 * 24 * 60 * 60 * 1000;
@@ -130,7 +129,7 @@ export class MergedJobTracker {
     if (known) {
       known.state = status.state;
       known.lastReadAtMs = nowMs;
-      if (isInFlight(status.state)) known.lastInFlightAtMs = nowMs;
+      if (isInFlightState(status.state)) known.lastInFlightAtMs = nowMs;
       // Most recently read last, so the oldest are forgotten first.
       this.jobs.delete(status.token);
       this.jobs.set(status.token, known);
@@ -149,7 +148,7 @@ export class MergedJobTracker {
       firstState: plausible && nowMs - split.builtAtMs <= QUEUED_EVIDENCE_WINDOW_MS ? status.state : undefined,
       state: status.state,
       lastReadAtMs: nowMs,
-      lastInFlightAtMs: isInFlight(status.state) ? nowMs : undefined,
+      lastInFlightAtMs: isInFlightState(status.state) ? nowMs : undefined,
       twin: undefined,
     };
     this.jobs.set(job.token, job);
@@ -182,7 +181,7 @@ export class MergedJobTracker {
     if (!job) return status;
     job.twin ??= this.findTwin(job);
     const twin = job.twin === undefined ? undefined : this.jobs.get(job.twin);
-    if (twin && isInFlight(twin.state)) {
+    if (twin && isInFlightState(twin.state)) {
       const state = twin.state === 'unknown' ? 'processing' : twin.state;
       return { ...status, state, merge: { token: twin.token, table: twin.table } };
     }
@@ -217,7 +216,7 @@ export class MergedJobTracker {
       const other = this.jobs.get(token);
       if (!other || other.token === job.token || other.plannedAtMs > job.plannedAtMs) continue;
       if (
-        (isInFlight(other.state) || this.builtFor(other, job)) &&
+        (isInFlightState(other.state) || this.builtFor(other, job)) &&
         (best === undefined || other.plannedAtMs > best.plannedAtMs)
       )
         best = other;

@@ -71,6 +71,11 @@ export function isFinalState(state: JobState): boolean {
   return state === 'done' || state === 'failure' || state === 'pre_agg_not_found';
 }
 
+/** True while a job is in progress: `scheduled`, `processing`, or an `unknown` (e.g. `orphaned`) queue state. */
+export function isInFlightState(state: JobState): state is 'scheduled' | 'processing' | 'unknown' {
+  return state === 'scheduled' || state === 'processing' || state === 'unknown';
+}
+
 /** True for `missing_partition` and `not_found`, whose handling depends on the policy. */
 export function isAmbiguousState(state: JobState): state is 'missing_partition' | 'not_found' {
   return state === 'missing_partition' || state === 'not_found';

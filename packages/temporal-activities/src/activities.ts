@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  isInFlightState,
   pollJobs,
   partitionStartOf,
   type CubeJobsClient,
@@ -128,8 +129,7 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
     ): Promise<GetPreAggregationJobStatusesResult> {
       return asActivity(client, async () => {
         const statuses = await client.readStatuses(input.tokens, cancellationSignal());
-        const running = (state: string) => state === 'scheduled' || state === 'processing' || state === 'unknown';
-        const kept = input.onlySettled ? statuses.filter((job) => !running(job.state)) : statuses;
+        const kept = input.onlySettled ? statuses.filter((job) => !isInFlightState(job.state)) : statuses;
         return { jobs: kept.map(toJobRecord), running: statuses.length - kept.length };
       });
     },
