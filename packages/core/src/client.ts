@@ -40,10 +40,17 @@ export type { CallOptions } from './internal/http.js';
 const LEGACY_UNKNOWN_TOKEN_ERROR = /Cannot read properties of undefined \(reading 'context'\)/;
 
 /** The message of the error a `dateRange` selector gets from a Cube that would ignore it. */
-const DATE_RANGE_UNSUPPORTED =
-  'selector.dateRange needs a Cube release whose jobs API honours it (1.x; 0.35 and earlier ignore it and ' +
-  'rebuild every partition): this Cube answered an empty status read with 200, as only those releases do. ' +
-  'Upgrade Cube, or leave dateRange out to rebuild every partition on purpose.';
+const DATE_RANGE_UNSUPPORTED = {
+  detected:
+    'selector.dateRange needs a Cube release whose jobs API honours it (1.x; 0.35 and earlier ignore it and ' +
+    'rebuild every partition): this Cube answered an empty status read with 200, as only those releases do. ' +
+    'Upgrade Cube, leave dateRange out to rebuild every partition on purpose, or, for a server that honours ' +
+    'dateRange but answers that read with 200 (a proxy, a Cube-compatible server), create the client with ' +
+    'honoursDateRange: true.',
+  configured:
+    'selector.dateRange is refused: the client was created with honoursDateRange: false. Leave dateRange out ' +
+    'to rebuild every partition, or create the client with honoursDateRange: true (or unset, to ask Cube).',
+} as const;
 
 /** Options of {@link CubeJobsClient.waitForJobs}. */
 export type WaitForJobsOptions = Omit<PollJobsOptions, 'nowMs'> & {
@@ -153,10 +160,11 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
   };
 
   /**
-   * Whether this Cube honours `dateRange`, asked once per client: releases whose jobs API validates
-   * requests (and honours `dateRange`) answer a `get` of no tokens with 400; older ones with 200.
+   * Whether this Cube honours `dateRange`: as configured, else asked once per client: releases whose jobs
+   * API validates requests (and honours `dateRange`) answer a `get` of no tokens with 400; older ones 200.
    */
-  let dateRangeSupport: Promise<boolean> | undefined;
+  let dateRangeSupport: Promise<boolean> | undefined =
+    resolved.honoursDateRange === undefined ? undefined : Promise.resolve(resolved.honoursDateRange);
   const supportsDateRange = (call?: CallOptions): Promise<boolean> => {
     const requestId = call?.requestId === undefined ? undefined : `${call.requestId}-date-range-check`;
     dateRangeSupport ??= send({ action: 'get', tokens: [] }, { ...call, requestId }).then(
@@ -188,7 +196,8 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
     async triggerBuild(selector, call) {
       const valid = parseSelector(selector);
       if (valid.dateRange && !(await supportsDateRange(call))) {
-        throw new CubeJobsUnsupportedError(DATE_RANGE_UNSUPPORTED, 'dateRange');
+        const reason = resolved.honoursDateRange === false ? 'configured' : 'detected';
+        throw new CubeJobsUnsupportedError(DATE_RANGE_UNSUPPORTED[reason], 'dateRange');
       }
       const body = await send({ action: 'post', selector: valid }, call);
       const parsed = PostJobsResponseSchema.safeParse(body);

@@ -65,6 +65,14 @@ export interface CubeJobsClientOptions {
    * `false` reports Cube's statuses as they are. @default true
    */
   readonly followMergedJobs?: boolean | undefined;
+  /**
+   * Whether this Cube honours `selector.dateRange`. Unset, the client asks once, before the first post
+   * with a `dateRange`: releases that honour it answer a status read of no tokens with 400, the 0.3x
+   * releases that ignore it (and would rebuild every partition) with 200. Set `true` for a server that
+   * honours it but answers that read with 200 (a proxy, a Cube-compatible server), `false` to refuse
+   * every `dateRange` without asking. @default undefined (asked once)
+   */
+  readonly honoursDateRange?: boolean | undefined;
   /** `fetch` implementation. @default globalThis.fetch */
   readonly fetch?: FetchLike | undefined;
   /**
@@ -131,6 +139,7 @@ const OptionsSchema = z
       .optional(),
     rateLimitBurst: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
     followMergedJobs: z.boolean({ error: 'must be true or false' }).optional(),
+    honoursDateRange: z.boolean({ error: 'must be true or false' }).optional(),
     fetch: z.custom<FetchLike>((v) => typeof v === 'function', 'must be a fetch function').optional(),
     onRequest: z
       .custom<(event: CubeRequestEvent) => void>((v) => typeof v === 'function', 'must be a function')
@@ -180,6 +189,7 @@ export interface ResolvedClientOptions {
   readonly maxRequestsPerSecond: number;
   readonly rateLimitBurst: number;
   readonly followMergedJobs: boolean;
+  readonly honoursDateRange: boolean | undefined;
   readonly fetch: FetchLike;
   readonly onRequest: ((event: CubeRequestEvent) => void) | undefined;
 }
@@ -238,6 +248,7 @@ export function resolveClientOptions(input: CubeJobsClientOptions): ResolvedClie
       options.rateLimitBurst ??
       (Number.isFinite(maxRequestsPerSecond) ? Math.max(1, Math.ceil(maxRequestsPerSecond)) : 1),
     followMergedJobs: options.followMergedJobs ?? true,
+    honoursDateRange: options.honoursDateRange,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     onRequest: options.onRequest,
   };

@@ -1,6 +1,8 @@
 /**
  * The core client against the fake Cube over loopback: the real HTTP path end to end.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   CubeJobsAuthError,
@@ -8,6 +10,7 @@ import {
   CubeJobsConnectionError,
   CubeJobsMissingScopeError,
   CubeJobsTimeoutError,
+  CubeJobsUnsupportedError,
   PreAggregationBuildFailedError,
   createCubeJobsClient,
   type CubeJobsClientOptions,
@@ -166,6 +169,86 @@ describe('core client over HTTP', () => {
       expect(result.jobs.map((job) => [job.state, job.merge])).toEqual(
         second.map(() => ['missing_partition', undefined]),
       );
+    });
+  });
+
+  describe('a Cube-compatible server that answers an empty status read with 200 (a proxy in front of Cube)', () => {
+    /** A proxy in front of the fake Cube that answers `get` of no tokens itself, with 200 and `[]`. */
+    async function lenientProxy(target: string) {
+      const server = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          const parsed = JSON.parse(body || '{}') as { action?: string; tokens?: unknown[] };
+          if (parsed.action === 'get' && parsed.tokens?.length === 0) {
+            response.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+            return;
+          }
+          const headers = Object.fromEntries(
+            Object.entries(request.headers).filter(([name]) => !['host', 'content-length'].includes(name)),
+          ) as Record<string, string>;
+          void fetch(new URL(request.url ?? '/', target), { method: request.method ?? 'POST', headers, body })
+            .then(async (answer) => {
+              response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+            })
+            .catch(() => response.destroy());
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      return { url: `http://127.0.0.1:${port}/cubejs-api`, close: () => new Promise((r) => server.close(r)) };
+    }
+    const february = {
+      ...selector,
+      preAggregations: ['orders.by_month'],
+      dateRange: ['2024-02-01', '2024-02-29'] as [string, string],
+    };
+
+    test('refuses a dateRange by default, and the error names the option that says otherwise', async () => {
+      const { cube } = await setup();
+      const proxy = await lenientProxy(cube.url);
+      try {
+        const client = createCubeJobsClient({ apiUrl: proxy.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+        const error = await client.triggerBuild(february).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CubeJobsUnsupportedError);
+        expect((error as Error).message).toContain('honoursDateRange: true');
+        expect(cube.posts()).toHaveLength(0);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    test('with honoursDateRange: true, posts the dateRange without asking and builds exactly its partition', async () => {
+      const { cube } = await setup();
+      const proxy = await lenientProxy(cube.url);
+      try {
+        const client = createCubeJobsClient({
+          apiUrl: proxy.url,
+          apiSecret: cube.apiSecret,
+          honoursDateRange: true,
+          pollTickMs: 10,
+        });
+        const tokens = await client.triggerBuild(february);
+        expect(tokens).toHaveLength(1);
+        const result = await client.waitForJobs({ tokens, initialPollIntervalMs: 15, maxPollIntervalMs: 40 });
+        expect(result.jobs.map((job) => [job.state, job.table])).toEqual([
+          ['done', expect.stringMatching(/^prod_pre_aggregations\.orders_by_month20240201_/)],
+        ]);
+        expect(
+          cube.requests.filter((r) => r.action === 'get' && (r.body as { tokens: unknown[] }).tokens.length === 0),
+        ).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    test('with honoursDateRange: false, refuses a dateRange without asking, saying why', async () => {
+      const { cube, client } = await setup({}, { honoursDateRange: false });
+      const error = await client.triggerBuild(february).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'CubeJobsUnsupportedError', feature: 'dateRange' });
+      expect((error as Error).message).toContain('honoursDateRange: false');
+      expect(cube.requests).toHaveLength(0);
     });
   });
 });
