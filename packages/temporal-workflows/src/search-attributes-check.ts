@@ -60,7 +60,9 @@ export async function findMissingSearchAttributes(
 
 /**
  * The `temporal` CLI commands that register `keys` on `namespace` (a self-hosted cluster or a dev
- * server), one per type since the command takes one type at a time, joined with `&&`.
+ * server), one per type, joined with `&&`. Each names every attribute as a `--name X --type T` pair:
+ * the CLI pairs the i-th `--name` with the i-th `--type` and silently ignores names without a type of
+ * their own, so `--name A --name B --type T` registers only `A`.
  */
 export function searchAttributesCreateCommand(
   namespace: string,
@@ -70,8 +72,8 @@ export function searchAttributesCreateCommand(
   for (const key of keys) byType.set(key.type, [...(byType.get(key.type) ?? []), key]);
   return [...byType]
     .map(([type, sameType]) => {
-      const names = sameType.map((key) => `--name ${key.name}`).join(' ');
-      return `temporal operator search-attribute create --namespace ${namespace} ${names} --type ${CLI_TYPE_NAMES[type]}`;
+      const pairs = sameType.map((key) => `--name ${key.name} --type ${CLI_TYPE_NAMES[type]}`).join(' ');
+      return `temporal operator search-attribute create --namespace ${namespace} ${pairs}`;
     })
     .join(' && ');
 }
@@ -86,7 +88,8 @@ export class CubeJobsSearchAttributesMissingError extends Error {
     const listed = missing.map((key) => `${key.name} (${CLI_TYPE_NAMES[key.type]})`);
     super(
       `cubeJobsPlugin: searchAttributes is on, but namespace "${namespace}" lacks ${listed.join(', ')}. ` +
-        `Register them (self-hosted: \`${searchAttributesCreateCommand(namespace, missing)}\`; ` +
+        `Register them (self-hosted: \`${searchAttributesCreateCommand(namespace, missing)}\`, ` +
+        `adding --address <host:port> to each when the server is not at localhost:7233; ` +
         `Temporal Cloud: \`tcld namespace search-attributes add\` or the Cloud UI), or turn searchAttributes off.`,
     );
     this.missing = listed;

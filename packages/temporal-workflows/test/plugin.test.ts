@@ -97,7 +97,7 @@ describe('cubeJobsPlugin', () => {
       'CubeJobsFailedJobs (Int)',
     ]);
     expect((error as Error).message).toContain(
-      'temporal operator search-attribute create --namespace default --name CubeJobsPreAggregations --name CubeJobsCubes --name CubeJobsDataSources --type KeywordList',
+      'temporal operator search-attribute create --namespace default --name CubeJobsPreAggregations --type KeywordList --name CubeJobsCubes --type KeywordList --name CubeJobsDataSources --type KeywordList',
     );
     expect(worker.getState()).toBe('STOPPED');
     expect(cube.requests).toHaveLength(0);

@@ -1,0 +1,203 @@
+/**
+ * The `temporal` commands we print for registering the search attributes, run as printed (with the
+ * real Temporal CLI) against a dev server started without them: the ones the worker's start-check
+ * error names, after which the same worker starts; and the README's, after which the namespace has
+ * every attribute and the README's list query runs.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { resolveTemporalCli } from '@cube-jobs/testing';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, test } from 'vitest';
+import {
+  buildPreAggregations,
+  CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
+  cubeJobsPlugin,
+  CubeJobsSearchAttributesMissingError,
+  findMissingSearchAttributes,
+} from '../src/index.js';
+import { baseSelector, startCube, useBuildEnvironment } from './environment.js';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Splits a command line into the argv of each command, as `sh` would: words split at unquoted blanks,
+ * single and double quotes and backslashes removed, commands separated by unquoted `&&`. Any other
+ * shell syntax (pipes, expansions, redirections, globs, comments) is refused rather than misread.
+ */
+function shellCommands(line: string): string[][] {
+  const commands: string[][] = [[]];
+  let word: string | undefined;
+  const endWord = (): void => {
+    if (word !== undefined) commands[commands.length - 1]!.push(word);
+    word = undefined;
+  };
+  const refuse = (what: string): never => {
+    throw new Error(`Unsupported shell syntax (${what}) in: ${line}`);
+  };
+  let i = 0;
+  while (i < line.length) {
+    const char = line[i]!;
+    if (char === ' ' || char === '\t') {
+      endWord();
+      i += 1;
+    } else if (char === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) refuse('unterminated single quote');
+      word = (word ?? '') + line.slice(i + 1, end);
+      i = end + 1;
+    } else if (char === '"') {
+      let text = '';
+      for (i += 1; ; i += 1) {
+        if (i >= line.length) refuse('unterminated double quote');
+        const inner = line[i]!;
+        if (inner === '"') break;
+        if (inner === '$' || inner === '`') refuse(`${inner} inside double quotes`);
+        if (inner === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) {
+          i += 1;
+          text += line[i];
+        } else {
+          text += inner;
+        }
+      }
+      word = (word ?? '') + text;
+      i += 1;
+    } else if (char === '\\') {
+      if (i + 1 >= line.length) refuse('trailing backslash');
+      word = (word ?? '') + line[i + 1];
+      i += 2;
+    } else if (line.startsWith('&&', i)) {
+      endWord();
+      if (commands[commands.length - 1]!.length === 0) refuse('&& without a command before it');
+      commands.push([]);
+      i += 2;
+    } else if (/[|;&<>()$`*?[\]{}~#\n]/.test(char)) {
+      refuse(JSON.stringify(char));
+    } else {
+      word = (word ?? '') + char;
+      i += 1;
+    }
+  }
+  endWord();
+  if (commands[commands.length - 1]!.length === 0) refuse('no command');
+  return commands;
+}
+
+/** The Temporal CLI the dev servers run from (the one the global setup resolved). */
+async function temporalCliPath(): Promise<string> {
+  const executable = inject('temporalExecutable');
+  if (executable.type === 'existing-path') return executable.path;
+  const cli = await resolveTemporalCli({ build: false });
+  if (!cli) throw new Error('These tests run the Temporal CLI as users do; none was found (set TEMPORAL_CLI_PATH)');
+  return cli.path;
+}
+
+/**
+ * Runs one printed command line (`temporal …`, possibly several joined with `&&`) against the server at
+ * `address`: each command as its argv says, with the resolved CLI for `temporal` and `--address` added
+ * (the printed commands assume localhost:7233). Rejects with the CLI's output when one exits non-zero.
+ */
+async function runPrinted(line: string, address: string): Promise<string> {
+  const cli = await temporalCliPath();
+  // The CLI reads TEMPORAL_* variables (address, namespace, TLS): none of the caller's may leak in.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TEMPORAL_')));
+  let output = '';
+  for (const [program, ...args] of shellCommands(line)) {
+    expect(program, line).toBe('temporal');
+    if (!args.some((arg) => arg === '--address' || arg.startsWith('--address='))) args.push('--address', address);
+    const { stdout, stderr } = await execFileAsync(cli, args, { env, timeout: 30_000 });
+    output += stdout + stderr;
+  }
+  return output;
+}
+
+/** The custom search attributes of `default` on the server, by name, as the operator API lists them. */
+async function registeredAttributes(
+  env: ReturnType<typeof useBuildEnvironment>['env'],
+): Promise<Record<string, temporal.api.enums.v1.IndexedValueType>> {
+  const response = await env.connection.operatorService.listSearchAttributes({ namespace: 'default' });
+  return response.customAttributes ?? {};
+}
+
+/** Every cube-jobs attribute with the type the operator API reports for it. */
+const expectedAttributes = Object.fromEntries(
+  CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS.map((key) => [
+    key.name,
+    temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`],
+  ]),
+);
+
+/** A worker on a fresh task queue with the plugin and search attributes on. */
+async function searchAttributesWorker(env: ReturnType<typeof useBuildEnvironment>['env']) {
+  const { client } = await startCube();
+  const taskQueue = `sa-commands-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    plugins: [cubeJobsPlugin({ client, searchAttributes: true })],
+  });
+  return { worker, taskQueue };
+}
+
+describe("the start-check error's commands", () => {
+  const build = useBuildEnvironment();
+
+  test('run as printed, they register what the worker lacks, and the worker then starts', async () => {
+    const first = await searchAttributesWorker(build.env);
+    const error = await first.worker.run().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CubeJobsSearchAttributesMissingError);
+    const message = (error as Error).message;
+    const printed = [...message.matchAll(/`(temporal [^`]*)`/g)].map((match) => match[1]!);
+    expect(printed.length, message).toBeGreaterThan(0);
+    for (const line of printed) expect(await runPrinted(line, build.env.address)).toContain('have been added');
+
+    // The start check passes this time (first on its own, for a readable failure), and the worker runs a build.
+    expect((await findMissingSearchAttributes(build.env.connection, 'default')).map((key) => key.name)).toEqual([]);
+    const second = await searchAttributesWorker(build.env);
+    const result = await second.worker.runUntil(
+      build.env.client.workflow.execute(buildPreAggregations, {
+        taskQueue: second.taskQueue,
+        workflowId: `sa-commands-${randomUUID()}`,
+        args: [{ selector: { ...baseSelector, cubes: ['orders'] }, wait: { pollInterval: 50 } }],
+      }),
+    );
+    expect(result.outcome).toBe('succeeded');
+    expect(await registeredAttributes(build.env)).toMatchObject(expectedAttributes);
+  });
+});
+
+describe("the README's commands", () => {
+  const build = useBuildEnvironment();
+
+  test('run as printed, they register every attribute, and its list query runs', async () => {
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const creates = readme.match(/^temporal operator search-attribute create .*$/gm) ?? [];
+    const lists = (readme.match(/^temporal workflow list .*$/gm) ?? []).filter((line) => line.includes('CubeJobs'));
+    expect(creates.length).toBeGreaterThan(0);
+    expect(lists.length).toBeGreaterThan(0);
+
+    expect(await findMissingSearchAttributes(build.env.connection, 'default')).toHaveLength(
+      CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS.length,
+    );
+    for (const line of creates) await runPrinted(line, build.env.address);
+    expect(await registeredAttributes(build.env)).toMatchObject(expectedAttributes);
+    expect(await findMissingSearchAttributes(build.env.connection, 'default')).toEqual([]);
+    for (const line of lists) await runPrinted(line, build.env.address);
+  });
+});
+
+describe('shellCommands', () => {
+  test('splits words and && as sh does, and refuses what it does not handle', () => {
+    expect(shellCommands(`temporal a --q "x = 'y'" 'b c'\\ d && temporal e`)).toEqual([
+      ['temporal', 'a', '--q', "x = 'y'", 'b c d'],
+      ['temporal', 'e'],
+    ]);
+    expect(() => shellCommands('temporal a | b')).toThrow(/Unsupported/);
+    expect(() => shellCommands('temporal --address <host:port>')).toThrow(/Unsupported/);
+    expect(() => shellCommands('temporal "$HOME"')).toThrow(/Unsupported/);
+    expect(() => shellCommands('temporal a &&')).toThrow(/Unsupported/);
+  });
+});
