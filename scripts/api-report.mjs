@@ -109,7 +109,11 @@ function extract(packageDir, packageName, typesPath, entry) {
     });
   }
   const report = readFileSync(fresh, 'utf8');
-  const names = [...report.matchAll(/^export (?:declare )?(?:abstract )?(?:class|function|const|let|interface|type|enum|namespace) (\w+)/gm)]
+  const names = [
+    ...report.matchAll(
+      /^export (?:declare )?(?:abstract )?(?:class|function|const|let|interface|type|enum|namespace) (\w+)/gm,
+    ),
+  ]
     .map((match) => match[1])
     .concat([...report.matchAll(/^export \{ (\w+)(?: as (\w+))? \}/gm)].map((match) => match[2] ?? match[1]));
   return { ok: result.succeeded && (update || !result.apiReportChanged), names };
