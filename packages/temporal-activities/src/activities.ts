@@ -73,7 +73,7 @@ export function toJobRecord(job: JobStatus): JobRecord {
  * top-level schedule fields of an input scheduled by an earlier version.
  */
 export function waitOptionsOf(
-  input: WaitForPreAggregationJobsInput | LegacyWaitForPreAggregationJobsInput,
+  input: WaitForPreAggregationJobsInput,
 ): Pick<PollJobsOptions, 'tokens' | 'policy' | 'failFast' | 'deadlineMs' | keyof PollScheduleOptions> {
   const legacy = input as LegacyWaitForPreAggregationJobsInput;
   const schedule: PollScheduleOptions = input.schedule ?? {
@@ -139,9 +139,7 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
      * crash) resumes from the last heartbeat: it never triggers anything, it only polls the same tokens.
      * Failures are returned in `outcome`, not thrown, so the workflow can decide to retrigger.
      */
-    async waitForPreAggregationJobs(
-      input: WaitForPreAggregationJobsInput | LegacyWaitForPreAggregationJobsInput,
-    ): Promise<WaitForPreAggregationJobsResult> {
+    async waitForPreAggregationJobs(input: WaitForPreAggregationJobsInput): Promise<WaitForPreAggregationJobsResult> {
       return asActivity(client, async () => {
         const info = activityInfo();
         const resumed = info.heartbeatDetails as WaitHeartbeatDetails | undefined;

@@ -14,13 +14,16 @@
  *
  * @module
  */
-export {
-  createCubeJobsActivities,
-  waitOptionsOf,
-  type CubeJobsActivities,
-  type CubeJobsActivitiesOptions,
-} from './activities.js';
-export { toApplicationFailure } from './failures.js';
-export { cubeRequestMetrics, detectionLatencyRecorder, WORKER_METRICS } from './metrics.js';
-export { HEARTBEAT_JOBS_LIMIT } from './types.js';
-export type * from './types.js';
+export { createCubeJobsActivities, type CubeJobsActivities, type CubeJobsActivitiesOptions } from './activities.js';
+export { cubeRequestMetrics } from './metrics.js';
+export type {
+  GetPreAggregationJobStatusesInput,
+  GetPreAggregationJobStatusesResult,
+  JobRecord,
+  JobTarget,
+  TriggerPreAggregationBuildInput,
+  TriggerPreAggregationBuildResult,
+  WaitForPreAggregationJobsInput,
+  WaitForPreAggregationJobsResult,
+  WaitHeartbeatDetails,
+} from './types.js';

@@ -15,12 +15,9 @@ import {
 import { startFakeCube, type FakeCube } from '@cube-jobs/testing';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import {
-  createCubeJobsActivities,
-  toApplicationFailure,
-  waitOptionsOf,
-  type WaitHeartbeatDetails,
-} from '../src/index.js';
+import { waitOptionsOf } from '../src/activities.js';
+import { toApplicationFailure } from '../src/failures.js';
+import { createCubeJobsActivities, type WaitHeartbeatDetails } from '../src/index.js';
 
 /** `MockActivityEnvironment.run` with the activity's own input and output types. */
 function run<I, O>(env: MockActivityEnvironment, activity: (input: I) => Promise<O>, input: I): Promise<O> {
