@@ -1,28 +1,12 @@
 /**
- * `@cube-jobs/cli`: the `cube-jobs` command (`npx @cube-jobs/cli --help`), and its parts for programs
- * that want the same behaviour: exit codes, Cube checks with one-line errors, progress printing.
+ * `@cube-jobs/cli`: the `cube-jobs` command (`npx @cube-jobs/cli --help`), and the parts a program needs
+ * to behave the same way: run it (`runCli`), its exit codes and one-line errors, the Cube check that
+ * `doctor` and the demo run first, and the progress printing of a Temporal build.
  *
  * @module
  */
-export { COMMANDS, MAIN_USAGE, runCli } from './commands.js';
-export type { Command, CommandIo } from './command.js';
+export { runCli } from './commands.js';
+export type { CommandIo } from './command.js';
 export { CliError, EXIT_CODES, describeFatal, exitWith, firstLine } from './exit.js';
-export {
-  asCubeAccessError,
-  checkCube,
-  cubeClient,
-  describeCubeProblem,
-  isAccessProblem,
-  readCubeAccess,
-  type CubeAccess,
-} from './cube.js';
-export { connectTemporal, type TemporalAccess } from './temporal.js';
-export {
-  createProgressPrinter,
-  followBuild,
-  shortTableName,
-  type ProgressJob,
-  type ProgressPrinter,
-} from './progress.js';
-export { SELECTOR_HELP, SELECTOR_OPTIONS, selectorFromFlags, type SelectorFlagValues } from './selector-flags.js';
-export type { DoctorCheck } from './commands/doctor.js';
+export { checkCube, type CubeAccess } from './cube.js';
+export { followBuild, shortTableName } from './progress.js';

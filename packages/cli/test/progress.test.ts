@@ -1,7 +1,7 @@
 /** The progress printer: a bar redrawn in place on a TTY, one line per job change otherwise. */
 import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { createProgressPrinter, shortTableName } from '../src/index.js';
+import { createProgressPrinter, shortTableName } from '../src/progress.js';
 
 /** A stream that keeps what was written, as a TTY or not. */
 function capture(isTTY: boolean) {
