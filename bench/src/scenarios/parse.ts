@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createCubeJobsClient, type FetchLike } from '@cube-jobs/core';
+import { createCubeJobsClient, type CubeJobsClientOptions } from '@cube-jobs/core';
 import { percentile } from '../measure.js';
 import type { ParseResult } from '../results.js';
 
@@ -27,7 +27,7 @@ export async function parseBenchmark(): Promise<ParseResult> {
       },
     })),
   );
-  const fetch: FetchLike = () =>
+  const fetch: NonNullable<CubeJobsClientOptions['fetch']> = () =>
     Promise.resolve(new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }));
   const client = createCubeJobsClient({
     apiUrl: 'http://cube.invalid',

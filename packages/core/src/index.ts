@@ -1,7 +1,8 @@
 /**
  * `@cube-jobs/core`: a typed client for Cube's Orchestration API (`/v1/pre-aggregations/jobs`).
  * Trigger pre-aggregation builds, read their statuses, and wait for them, with typed errors,
- * retries, timeouts, abort signals and secret redaction. No Temporal imports.
+ * retries, timeouts, abort signals and secret redaction. No Temporal imports. This entry is what a
+ * program calls and types; workflow code imports from `@cube-jobs/core/protocol` instead.
  *
  * @example
  * ```ts
@@ -19,37 +20,38 @@
  *
  * @module
  */
-export * from './protocol.js';
-export { createCubeJobsClient, type CubeJobsClient, type CallOptions, type WaitForJobsOptions } from './client.js';
+export {
+  createCubeJobsClient,
+  type CallOptions,
+  type CubeJobsClient,
+  type WaitForJobsOptions,
+} from './client.js';
+export type { CubeJobsClientOptions, CubeRequestEvent } from './options.js';
 export { createJwtTokenProvider, type JwtTokenProviderOptions, type TokenProvider } from './auth.js';
+export type { JobMerge, JobState, JobStatus } from './job.js';
+export type { JobsPolicy } from './policy.js';
+export type { PreAggregationSelector, PreAggregationSelectorInput } from './schemas.js';
+export { parseSelector } from './validation.js';
+export type { WaitResult } from './wait.js';
 export {
-  DEFAULT_REQUEST_PACING,
-  jobsEndpointUrl,
-  type CubeJobsClientOptions,
-  type CubeRequestEvent,
-  type FetchLike,
-} from './options.js';
-export {
-  DEFAULT_MERGED_JOB_TRACKER,
-  MergedJobTracker,
-  splitBuildTime,
-  type MergedJobTrackerOptions,
-} from './merged-jobs.js';
-export {
-  createStatusPoller,
-  DEFAULT_STATUS_POLLER,
-  type StatusPoller,
-  type StatusPollerDependencies,
-  type StatusPollerOptions,
-  type StatusPollerStats,
-  type StatusRequest,
-} from './status-poller.js';
-export {
-  pollJobs,
-  type JobStatusSource,
-  type PollJobsOptions,
-  type WaitOutcome,
-  type WaitProgress,
-  type WaitResult,
-  type WaitState,
-} from './wait.js';
+  CubeJobsAbortError,
+  CubeJobsApiError,
+  CubeJobsAuthError,
+  CubeJobsBadRequestError,
+  CubeJobsConfigError,
+  CubeJobsConnectionError,
+  CubeJobsContinueWaitError,
+  CubeJobsError,
+  CubeJobsMissingScopeError,
+  CubeJobsProtocolError,
+  CubeJobsRateLimitError,
+  CubeJobsSelectorError,
+  CubeJobsServerError,
+  CubeJobsTimeoutError,
+  CubeJobsUnsupportedError,
+  CubeJobsValidationError,
+  PreAggregationBuildFailedError,
+  PreAggregationWaitTimeoutError,
+  type RequestSummary,
+  type ValidationIssue,
+} from './errors.js';

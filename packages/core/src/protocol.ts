@@ -1,7 +1,8 @@
 /**
- * The workflow-safe part of `@cube-jobs/core`: the job model, schemas and validation, status parsing
- * and summaries, the policy and poll-schedule defaults, and the error classes, with no Node imports
- * and no I/O, so Temporal workflow code can import it.
+ * The workflow-safe part of `@cube-jobs/core`, with no Node imports and no I/O, so Temporal workflow
+ * code can import it: the job model, selector validation, how a list of job statuses is judged
+ * (`summarizeJobs`, under a policy), the poll schedule, and the error names that become failure
+ * types. `@cube-jobs/temporal-workflows` builds on it; the Temporal activities use its wait loop.
  *
  * @example
  * ```ts
@@ -10,11 +11,45 @@
  *
  * @module
  */
-export * from './job.js';
-export * from './errors.js';
-export * from './schemas.js';
-export * from './validation.js';
-export * from './policy.js';
-export * from './status.js';
-export * from './schedule.js';
-export * from './canonical-json.js';
+export {
+  failureMessageOf,
+  formatJobList,
+  type JobMerge,
+  type JobSelector,
+  type JobState,
+  type JobStatus,
+} from './job.js';
+export {
+  CubeJobsValidationError,
+  ERROR_NAMES,
+  NON_RETRYABLE_ERROR_NAMES,
+  type CubeJobsErrorName,
+  type ValidationIssue,
+} from './errors.js';
+export {
+  isIanaTimeZone,
+  parseDateRangeBound,
+  type PreAggregationSelector,
+  type PreAggregationSelectorInput,
+} from './schemas.js';
+export { parseSelector, toValidationIssues } from './validation.js';
+export {
+  AMBIGUOUS_JOB_ACTIONS,
+  DEFAULT_FAIL_FAST,
+  DEFAULT_JOBS_POLICY,
+  type AmbiguousJobAction,
+  type JobsPolicy,
+} from './policy.js';
+export {
+  countJobStates,
+  isAmbiguousState,
+  isFinalState,
+  isInFlightState,
+  isSettledJob,
+  partitionStartOf,
+  summarizeJobs,
+  type JobsSummary,
+} from './status.js';
+export { DEFAULT_POLL_SCHEDULE, nextPollIntervalMs, type PollScheduleOptions } from './schedule.js';
+export { pollJobs, type PollJobsOptions, type WaitOutcome, type WaitState } from './wait.js';
+export { canonicalJson } from './canonical-json.js';

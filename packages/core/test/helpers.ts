@@ -1,4 +1,5 @@
-import { createCubeJobsClient, type CubeJobsClientOptions, type FetchLike } from '../src/index.js';
+import { createCubeJobsClient, type CubeJobsClientOptions } from '../src/index.js';
+import { type FetchLike } from '../src/options.js';
 
 /** One recorded call of the scripted fetch. */
 export interface RecordedCall {

@@ -1,15 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import * as core from '../src/index.js';
-import {
-  canonicalJson,
-  createCubeJobsClient,
-  DEFAULT_FAIL_FAST,
-  ERROR_NAMES,
-  failureMessageOf,
-  formatJobList,
-  JOB_LIST_LIMIT,
-  PreAggregationBuildFailedError,
-} from '../src/index.js';
+import { canonicalJson } from '../src/canonical-json.js';
+import { ERROR_NAMES } from '../src/errors.js';
+import { createCubeJobsClient, PreAggregationBuildFailedError } from '../src/index.js';
+import { failureMessageOf, formatJobList, JOB_LIST_LIMIT } from '../src/job.js';
+import { DEFAULT_FAIL_FAST } from '../src/policy.js';
 import { json, scriptedFetch } from './helpers.js';
 
 describe('formatJobList', () => {

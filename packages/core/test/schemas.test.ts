@@ -1,13 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import {
-  CubeJobsConfigError,
-  CubeJobsSelectorError,
-  JobsRequestSchema,
-  GetJobsResponseSchema,
-  createCubeJobsClient,
-  parseDateRangeBound,
-  parseSelector,
-} from '../src/index.js';
+import { CubeJobsConfigError, CubeJobsSelectorError, createCubeJobsClient, parseSelector } from '../src/index.js';
+import { JobsRequestSchema, GetJobsResponseSchema, parseDateRangeBound } from '../src/schemas.js';
 import { json, scriptedFetch, selector } from './helpers.js';
 
 const base = { contexts: [{ securityContext: { tenant: 'a' } }], timezones: ['UTC'] };

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { parseJobStatus, partitionStartOf, summarizeJobs, type JobStatus } from '../src/index.js';
+import { type JobStatus } from '../src/index.js';
+import { parseJobStatus, partitionStartOf, summarizeJobs } from '../src/status.js';
 
 const job = (token: string, status: string, table?: string): JobStatus =>
   parseJobStatus({ token, status, ...(table === undefined ? {} : { table }) });

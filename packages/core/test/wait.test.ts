@@ -6,8 +6,8 @@ import {
   CubeJobsServerError,
   PreAggregationBuildFailedError,
   PreAggregationWaitTimeoutError,
-  nextPollIntervalMs,
 } from '../src/index.js';
+import { nextPollIntervalMs } from '../src/schedule.js';
 import { client, json, scriptedFetch } from './helpers.js';
 
 describe('waitForJobs', () => {

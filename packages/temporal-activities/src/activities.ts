@@ -4,15 +4,14 @@
  *
  * @module
  */
+import type { CubeJobsClient, JobStatus } from '@cube-jobs/core';
 import {
   isInFlightState,
   pollJobs,
   partitionStartOf,
-  type CubeJobsClient,
-  type JobStatus,
   type PollJobsOptions,
   type PollScheduleOptions,
-} from '@cube-jobs/core';
+} from '@cube-jobs/core/protocol';
 import { activityInfo, cancellationSignal, heartbeat, log, metricMeter } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { toApplicationFailure } from './failures.js';

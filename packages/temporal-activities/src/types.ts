@@ -4,15 +4,8 @@
  *
  * @module
  */
-import type {
-  JobMerge,
-  JobState,
-  PollJobsOptions,
-  PollScheduleOptions,
-  PreAggregationSelector,
-  WaitOutcome,
-  WaitState,
-} from '@cube-jobs/core';
+import type { JobMerge, JobState, PreAggregationSelector } from '@cube-jobs/core';
+import type { PollJobsOptions, PollScheduleOptions, WaitOutcome, WaitState } from '@cube-jobs/core/protocol';
 
 /** What a job builds, as far as Cube told us; used to trigger exactly that job again. */
 export interface JobTarget {

@@ -10,7 +10,6 @@ import {
   CubeJobsServerError,
   PreAggregationBuildFailedError,
   createCubeJobsClient,
-  parseJobStatus,
 } from '@cube-jobs/core';
 import { startFakeCube, type FakeCube } from '@cube-jobs/testing';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -202,7 +201,7 @@ describe('toApplicationFailure', () => {
       false,
     ],
     [
-      new PreAggregationBuildFailedError([parseJobStatus({ token: 't', status: 'failure: x', table: 'tbl' })]),
+      new PreAggregationBuildFailedError([{ token: 't', raw: 'failure: x', state: 'failure', message: 'x', table: 'tbl' }]),
       'PreAggregationBuildFailedError',
       true,
     ],
