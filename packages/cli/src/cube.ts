@@ -11,7 +11,6 @@ import {
   CubeJobsAuthError,
   CubeJobsConnectionError,
   CubeJobsMissingScopeError,
-  CubeJobsServerError,
   type CubeJobsClient,
 } from '@cube-jobs/core';
 import { CliError, EXIT_CODES, firstLine } from './exit.js';
@@ -86,14 +85,13 @@ export function asCubeAccessError(apiUrl: string, error: unknown): unknown {
 
 /**
  * Asks Cube for the status of a token that does not exist, within seconds: proves the URL, the base
- * path, the credentials and the `jobs` scope. Cube answers `not_found` (or, before 0.34.62, a 500): both
- * mean the endpoint is there and the credentials were accepted. Throws a {@link CliError} (exit 3).
+ * path, the credentials and the `jobs` scope: Cube answers `not_found` (the client reads an older Cube's
+ * 500 for an unknown token as `not_found` too). Throws a {@link CliError} (exit 3).
  */
 export async function checkCube(access: CubeAccess, timeoutMs = 5000): Promise<void> {
   try {
     await cubeClient(access, { maxRetries: 0, timeoutMs }).getJobStatuses(['cube-jobs-preflight']);
   } catch (error) {
-    if (error instanceof CubeJobsServerError) return;
     throw new CliError(describeCubeProblem(access.apiUrl, error), EXIT_CODES.unavailable, { cause: error });
   }
 }

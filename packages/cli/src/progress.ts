@@ -4,11 +4,8 @@
  *
  * @module
  */
-import {
-  describeBuildProgress,
-  type BuildPreAggregationsResult,
-  type LiveBuildProgress,
-} from '@cube-jobs/temporal-workflows';
+import { describeBuildProgress } from '@cube-jobs/temporal-workflows';
+import type { BuildPreAggregationsResult, BuildProgress } from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { WorkflowHandle } from '@temporalio/client';
 
 /** A readable name for a table: without schema and version suffixes (display only). */
@@ -81,7 +78,7 @@ export async function followBuild<T extends BuildPreAggregationsResult>(
     () => (settled = true),
     () => (settled = true),
   );
-  const show = (progress: LiveBuildProgress) => printer.update(progress.jobs, progress.elapsedMs);
+  const show = (progress: BuildProgress) => printer.update(progress.jobs, progress.elapsedMs);
   while (!settled) {
     try {
       show(await describeBuildProgress(handle));

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CUBE_JOBS_TASK_QUEUE } from '@cube-jobs/temporal-workflows';
+import { CUBE_JOBS_TASK_QUEUE } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { CliError, EXIT_CODES, firstLine } from './exit.js';

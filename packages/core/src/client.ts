@@ -5,20 +5,13 @@
  * @module
  */
 import { createJwtTokenProvider, type TokenProvider } from './auth.js';
-import {
-  CubeJobsBadRequestError,
-  CubeJobsProtocolError,
-  CubeJobsServerError,
-  CubeJobsUnsupportedError,
-  PreAggregationBuildFailedError,
-  PreAggregationWaitTimeoutError,
-} from './errors.js';
+import { CubeJobsProtocolError, PreAggregationBuildFailedError, PreAggregationWaitTimeoutError } from './errors.js';
 import { callJobsEndpoint, type CallOptions } from './internal/http.js';
 import { RateLimiter } from './internal/rate-limiter.js';
 import { Redactor } from './internal/redact.js';
 import { resolveClientOptions, type CubeJobsClientOptions, type ResolvedClientOptions } from './options.js';
 import type { JobStatus } from './job.js';
-import { MergedJobTracker } from './merged-jobs.js';
+import { dateRangeSupportCheck, isUnknownToken500, MergedJobTracker } from './cube-quirks/index.js';
 import {
   GetJobsResponseSchema,
   PostJobsResponseSchema,
@@ -32,25 +25,6 @@ import { pollJobs, type PollJobsOptions, type WaitResult } from './wait.js';
 import { outsideCallerTrace } from './internal/tracing.js';
 
 export type { CallOptions } from './internal/http.js';
-
-/**
- * Cube releases before 0.34 answer a `get` with 500 and this message when any token is unknown (a
- * restarted Cube, an expired token), where later ones answer `not_found` for that token.
- */
-const LEGACY_UNKNOWN_TOKEN_ERROR = /Cannot read properties of undefined \(reading 'context'\)/;
-
-/** The message of the error a `dateRange` selector gets from a Cube that would ignore it. */
-const DATE_RANGE_UNSUPPORTED = {
-  detected:
-    'selector.dateRange needs a Cube release whose jobs API honours it (1.x; 0.35 and earlier ignore it and ' +
-    'rebuild every partition): this Cube answered an empty status read with 200, as only those releases do. ' +
-    'Upgrade Cube, leave dateRange out to rebuild every partition on purpose, or, for a server that honours ' +
-    'dateRange but answers that read with 200 (a proxy, a Cube-compatible server), create the client with ' +
-    'honoursDateRange: true.',
-  configured:
-    'selector.dateRange is refused: the client was created with honoursDateRange: false. Leave dateRange out ' +
-    'to rebuild every partition, or create the client with honoursDateRange: true (or unset, to ask Cube).',
-} as const;
 
 /** Options of {@link CubeJobsClient.waitForJobs}. */
 export type WaitForJobsOptions = Omit<PollJobsOptions, 'nowMs'> & {
@@ -125,9 +99,7 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
     try {
       return parseStatusResponse(await send({ action: 'get', tokens: batch }, call), batch, redactor);
     } catch (error) {
-      if (!(error instanceof CubeJobsServerError) || !LEGACY_UNKNOWN_TOKEN_ERROR.test(error.cubeMessage ?? '')) {
-        throw error;
-      }
+      if (!isUnknownToken500(error)) throw error;
       if (batch.length === 1) return [{ token: batch[0] as string, status: 'not_found' }];
       const items: JobStatusItem[] = [];
       for (const token of batch) items.push(...(await readBatch([token], call)));
@@ -159,24 +131,12 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
     return merges.follow([...statuses, ...(await readTokens(found, call))], valid);
   };
 
-  /**
-   * Whether this Cube honours `dateRange`: as configured, else asked once per client: releases whose jobs
-   * API validates requests (and honours `dateRange`) answer a `get` of no tokens with 400; older ones 200.
-   */
-  let dateRangeSupport: Promise<boolean> | undefined =
-    resolved.honoursDateRange === undefined ? undefined : Promise.resolve(resolved.honoursDateRange);
-  const supportsDateRange = (call?: CallOptions): Promise<boolean> => {
-    const requestId = call?.requestId === undefined ? undefined : `${call.requestId}-date-range-check`;
-    dateRangeSupport ??= send({ action: 'get', tokens: [] }, { ...call, requestId }).then(
-      () => false,
-      (error: unknown) => {
-        if (error instanceof CubeJobsBadRequestError) return true;
-        dateRangeSupport = undefined; // not an answer about dateRange: ask again next time
-        throw error;
-      },
-    );
-    return dateRangeSupport;
-  };
+  const checkDateRangeSupport = dateRangeSupportCheck(resolved.honoursDateRange, (call?: CallOptions) =>
+    send(
+      { action: 'get', tokens: [] },
+      { ...call, requestId: call?.requestId === undefined ? undefined : `${call.requestId}-date-range-check` },
+    ),
+  );
 
   let pollerRequests = 0;
   const poller = createStatusPoller(
@@ -195,10 +155,7 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
     endpoint: resolved.endpoint,
     async triggerBuild(selector, call) {
       const valid = parseSelector(selector);
-      if (valid.dateRange && !(await supportsDateRange(call))) {
-        const reason = resolved.honoursDateRange === false ? 'configured' : 'detected';
-        throw new CubeJobsUnsupportedError(DATE_RANGE_UNSUPPORTED[reason], 'dateRange');
-      }
+      if (valid.dateRange) await checkDateRangeSupport(call);
       const body = await send({ action: 'post', selector: valid }, call);
       const parsed = PostJobsResponseSchema.safeParse(body);
       if (!parsed.success) {

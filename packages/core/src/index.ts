@@ -20,12 +20,7 @@
  *
  * @module
  */
-export {
-  createCubeJobsClient,
-  type CallOptions,
-  type CubeJobsClient,
-  type WaitForJobsOptions,
-} from './client.js';
+export { createCubeJobsClient, type CallOptions, type CubeJobsClient, type WaitForJobsOptions } from './client.js';
 export type { CubeJobsClientOptions, CubeRequestEvent } from './options.js';
 export { createJwtTokenProvider, type JwtTokenProviderOptions, type TokenProvider } from './auth.js';
 export type { JobMerge, JobState, JobStatus } from './job.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { type JobState, type JobStatus } from '../src/index.js';
-import { MergedJobTracker, splitBuildTime } from '../src/merged-jobs.js';
+import { MergedJobTracker, splitBuildTime } from '../src/cube-quirks/merged-jobs.js';
 
 /** Cube's build second in base 32, as its table names end. */
 const second = (ms: number) => Math.floor(ms / 1000).toString(32);

@@ -11,7 +11,8 @@ import {
   type PreAggregationSelector,
   type WaitResult,
 } from '@cube-jobs/core';
-import { buildPreAggregations, buildWorkflowId, describeSelector } from '@cube-jobs/temporal-workflows';
+import { buildWorkflowId } from '@cube-jobs/temporal-workflows';
+import { buildPreAggregations } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseCommandArgs, writeJson, type Command, type CommandIo } from '../command.js';
@@ -127,8 +128,7 @@ async function buildWithTemporal(
       taskQueue: temporal.taskQueue,
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `build ${describeSelector(selector)} (cube-jobs CLI)`,
-      memo: { selector: describeSelector(selector) },
+      staticSummary: 'build (cube-jobs CLI)',
       args: [{ selector }],
     });
     if (values['no-wait']) {

@@ -13,7 +13,6 @@ import {
   CubeJobsBadRequestError,
   CubeJobsConnectionError,
   CubeJobsMissingScopeError,
-  CubeJobsServerError,
   type PreAggregationSelector,
 } from '@cube-jobs/core';
 import { parseCommandArgs, writeJson, type Command } from '../command.js';
@@ -123,8 +122,7 @@ async function checkJobsEndpoint(access: CubeAccess): Promise<DoctorCheck[]> {
         ),
       ];
     }
-    // Before 0.34.62 Cube answers an unknown token with a 500: the endpoint and the credentials are fine.
-    if (!(error instanceof CubeJobsServerError)) throw error;
+    throw error;
   }
   return [ok('base path', `${endpoint} answers`), ok('credentials', 'accepted'), ok('jobs scope', 'granted')];
 }

@@ -1,20 +1,18 @@
 /**
  * `cube-jobs schedule create|list|describe|pause|unpause|delete|backfill`: Temporal Schedules that run
- * `buildPreAggregations`, and backfills of a range of partitions.
+ * `buildPreAggregations` (created with `createBuildSchedule`, then driven through Temporal's own
+ * schedule API), and backfills of a range of partitions.
  *
  * @module
  */
+import { backfillBuilds, createBuildSchedule, type BackfillOptions } from '@cube-jobs/temporal-workflows';
+import type { BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
 import {
-  backfillBuilds,
-  createBuildSchedule,
-  deleteBuildSchedule,
-  describeBuildSchedule,
-  listBuildSchedules,
-  pauseBuildSchedule,
-  unpauseBuildSchedule,
-  type PartitionGranularity,
-} from '@cube-jobs/temporal-workflows';
-import { ScheduleNotFoundError, type ScheduleOverlapPolicy } from '@temporalio/client';
+  ScheduleNotFoundError,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleOverlapPolicy,
+} from '@temporalio/client';
 import { parseCommandArgs, writeJson, type Command, type CommandIo, type ParsedCommandArgs } from '../command.js';
 import { CliError, EXIT_CODES } from '../exit.js';
 import { SELECTOR_HELP, SELECTOR_OPTIONS, selectorFromFlags } from '../selector-flags.js';
@@ -88,6 +86,39 @@ function idOf(subcommand: string, positionals: string[]): string {
 
 type Values = ParsedCommandArgs<typeof OPTIONS>['values'];
 
+/** Ids of the schedules that start `buildPreAggregations`, sorted. */
+async function buildScheduleIds(client: Client): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const schedule of client.schedule.list()) {
+    if (schedule.action?.type === 'startWorkflow' && schedule.action.workflowType === 'buildPreAggregations') {
+      ids.push(schedule.scheduleId);
+    }
+  }
+  return ids.sort();
+}
+
+/** What `schedule describe` reports of a build schedule (its `--json` shape). */
+function summarize(description: ScheduleDescription) {
+  const action = description.action;
+  const args = action.type === 'startWorkflow' ? (action.args as unknown[] | undefined) : undefined;
+  const input = args?.[0] as BuildPreAggregationsInput | undefined;
+  return {
+    scheduleId: description.scheduleId,
+    paused: description.state.paused,
+    note: description.state.note,
+    selector: input?.selector,
+    overlap: description.policies.overlap,
+    nextRuns: description.info.nextActionTimes,
+    recentRuns: description.info.recentActions.map((run) => ({
+      scheduledAt: run.scheduledAt,
+      workflowId: run.action.workflow.workflowId,
+    })),
+    runningWorkflowIds: description.info.runningActions.map((run) => run.workflow.workflowId),
+    skippedOverlap: description.info.numActionsSkippedOverlap,
+    runs: description.info.numActionsTaken,
+  };
+}
+
 async function run(
   subcommand: (typeof SUBCOMMANDS)[number],
   positionals: string[],
@@ -126,12 +157,12 @@ async function run(
       return EXIT_CODES.ok;
     }
     case 'list': {
-      const ids = await listBuildSchedules(client);
+      const ids = await buildScheduleIds(client);
       say(ids.join('\n') || '(no build schedules)', { schedules: ids });
       return EXIT_CODES.ok;
     }
     case 'describe': {
-      const described = await describeBuildSchedule(client, idOf(subcommand, positionals));
+      const described = summarize(await client.schedule.getHandle(idOf(subcommand, positionals)).describe());
       const text = [
         `${described.scheduleId}: ${described.paused ? `paused${described.note ? ` (${described.note})` : ''}` : 'active'}, overlap ${described.overlap}`,
         `  selector: ${JSON.stringify(described.selector)}`,
@@ -145,9 +176,10 @@ async function run(
     case 'unpause':
     case 'delete': {
       const scheduleId = idOf(subcommand, positionals);
-      if (subcommand === 'pause') await pauseBuildSchedule(client, scheduleId, values.note);
-      else if (subcommand === 'unpause') await unpauseBuildSchedule(client, scheduleId, values.note);
-      else await deleteBuildSchedule(client, scheduleId);
+      const schedule = client.schedule.getHandle(scheduleId);
+      if (subcommand === 'pause') await schedule.pause(values.note);
+      else if (subcommand === 'unpause') await schedule.unpause(values.note);
+      else await schedule.delete();
       say(
         `${subcommand === 'delete' ? 'Deleted' : subcommand === 'pause' ? 'Paused' : 'Resumed'} schedule ${scheduleId}`,
         { scheduleId, [subcommand]: true },
@@ -164,7 +196,7 @@ async function run(
         selector: selectorFromFlags(values, { allowDateRange: false }),
         from: values.from as string,
         to: values.to as string,
-        granularity: values.granularity as PartitionGranularity,
+        granularity: values.granularity as BackfillOptions['granularity'],
         taskQueue: temporal.taskQueue,
         ...(maxBuilds ? { maxBuilds } : {}),
         ...(concurrency ? { concurrency } : {}),

@@ -25,6 +25,7 @@ import type { RateLimiter } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
 import { abortableSleep, parseRetryAfterMs, retryDelayMs } from './retry.js';
 import { withRequestSpan } from './tracing.js';
+import { isContinueWait, isMissingScopeMessage, isTransientDatabaseError } from '../cube-quirks/index.js';
 
 /** Per-call overrides. */
 export interface CallOptions {
@@ -200,7 +201,7 @@ function interpretResponse(response: Response, text: string, request: RequestSum
         `Cube answered ${response.status} with a body that is not JSON: ${where}`,
         truncate(text),
       );
-    if (cubeMessage === 'Continue wait') {
+    if (isContinueWait(cubeMessage)) {
       throw new CubeJobsContinueWaitError(
         `Cube asked to continue waiting (its planning queries are still running): ${where}`,
       );
@@ -217,7 +218,7 @@ function interpretResponse(response: Response, text: string, request: RequestSum
       cubeMessage !== undefined && isTransientDatabaseError(cubeMessage),
     );
   if (status === 401 || status === 403) {
-    if (cubeMessage !== undefined && /scope is missing|permission is missed|scope is missed/i.test(cubeMessage)) {
+    if (cubeMessage !== undefined && isMissingScopeMessage(cubeMessage)) {
       throw new CubeJobsMissingScopeError(message, details, false);
     }
     throw new CubeJobsAuthError(message, details, false);
@@ -230,22 +231,6 @@ function interpretResponse(response: Response, text: string, request: RequestSum
   }
   if (status >= 500) throw new CubeJobsServerError(message, details);
   throw new CubeJobsApiError(message, details, status === 408 || status === 409);
-}
-
-/**
- * Database errors Cube passes through as 400 while planning a build that a retry gets past: the first
- * post on an empty PostgreSQL database races on `CREATE SCHEMA IF NOT EXISTS` (seen live: the same
- * request then succeeds), and lock or serialization conflicts.
- */
-const TRANSIENT_DATABASE_ERRORS = [
-  /duplicate key value violates unique constraint "pg_namespace_nspname_index"/,
-  /deadlock detected/i,
-  /could not serialize access/i,
-  /Could not set lock on file/i,
-];
-
-function isTransientDatabaseError(message: string): boolean {
-  return TRANSIENT_DATABASE_ERRORS.some((pattern) => pattern.test(message));
 }
 
 function extractCubeMessage(body: unknown): string | undefined {

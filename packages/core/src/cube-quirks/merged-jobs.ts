@@ -15,8 +15,8 @@
  *
  * @module
  */
-import type { JobState, JobStatus } from './job.js';
-import { isInFlightState } from './status.js';
+import type { JobState, JobStatus } from '../job.js';
+import { isInFlightState } from '../status.js';
 
 /** Options of {@link MergedJobTracker}. */
 export interface MergedJobTrackerOptions {
