@@ -11,16 +11,11 @@ import { RateLimiter } from './internal/rate-limiter.js';
 import { Redactor } from './internal/redact.js';
 import { resolveClientOptions, type CubeJobsClientOptions, type ResolvedClientOptions } from './options.js';
 import type { JobStatus } from './job.js';
-import { dateRangeSupportCheck, isUnknownToken500, MergedJobTracker } from './cube-quirks/index.js';
-import {
-  GetJobsResponseSchema,
-  PostJobsResponseSchema,
-  type JobStatusItem,
-  type PreAggregationSelectorInput,
-} from './schemas.js';
-import { parseJobStatus } from './status.js';
+import { dateRangeSupportCheck, MergedJobTracker } from './cube-quirks/index.js';
+import { PostJobsResponseSchema, type PreAggregationSelectorInput } from './schemas.js';
 import { createStatusPoller, type StatusPollerStats } from './status-poller.js';
-import { parseSelector, parseTokens } from './validation.js';
+import { createStatusReader } from './status-reader.js';
+import { parseSelector } from './validation.js';
 import { pollJobs, type PollJobsOptions, type WaitResult } from './wait.js';
 import { outsideCallerTrace } from './internal/tracing.js';
 
@@ -91,45 +86,12 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
   const send = (body: { action: 'post' | 'get' } & Record<string, unknown>, call?: CallOptions) =>
     callJobsEndpoint(resolved, tokenProvider, redactor, limiter, body, call);
 
-  /**
-   * Reads one batch. A Cube before 0.34 answers 500 for the whole batch when one token is unknown: the
-   * batch is then read token by token, and the tokens it cannot read are `not_found`, as later releases say.
-   */
-  const readBatch = async (batch: readonly string[], call?: CallOptions): Promise<JobStatusItem[]> => {
-    try {
-      return parseStatusResponse(await send({ action: 'get', tokens: batch }, call), batch, redactor);
-    } catch (error) {
-      if (!isUnknownToken500(error)) throw error;
-      if (batch.length === 1) return [{ token: batch[0] as string, status: 'not_found' }];
-      const items: JobStatusItem[] = [];
-      for (const token of batch) items.push(...(await readBatch([token], call)));
-      return items;
-    }
-  };
-
-  const merges = resolved.followMergedJobs ? new MergedJobTracker() : undefined;
-
-  const readTokens = async (tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]> => {
-    const byToken = new Map<string, JobStatusItem>();
-    for (let start = 0; start < tokens.length; start += resolved.statusBatchSize) {
-      const batch = [...new Set(tokens.slice(start, start + resolved.statusBatchSize))];
-      for (const item of await readBatch(batch, call)) byToken.set(item.token, item);
-    }
-    return tokens.map((token) => parseJobStatus(byToken.get(token) ?? { token, status: 'not_found' }));
-  };
-
-  const getJobStatuses = async (tokens: readonly string[], call?: CallOptions): Promise<JobStatus[]> => {
-    const valid = parseTokens(tokens);
-    if (!merges) return readTokens(valid, call);
-    // The builds some of these jobs were merged into are read with them, so their state is current;
-    // a twin found by this read is read at once, to learn whether it was still in flight.
-    const read = [...new Set([...valid, ...merges.twinsOf(valid)])];
-    const statuses = await readTokens(read, call);
-    const followed = merges.follow(statuses, valid);
-    const found = merges.twinsOf(read);
-    if (found.length === 0) return followed;
-    return merges.follow([...statuses, ...(await readTokens(found, call))], valid);
-  };
+  const getJobStatuses = createStatusReader({
+    send,
+    redactor,
+    batchSize: resolved.statusBatchSize,
+    merges: resolved.followMergedJobs ? new MergedJobTracker() : undefined,
+  });
 
   const checkDateRangeSupport = dateRangeSupportCheck(resolved.honoursDateRange, (call?: CallOptions) =>
     send(
@@ -156,17 +118,7 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
     async triggerBuild(selector, call) {
       const valid = parseSelector(selector);
       if (valid.dateRange) await checkDateRangeSupport(call);
-      const body = await send({ action: 'post', selector: valid }, call);
-      const parsed = PostJobsResponseSchema.safeParse(body);
-      if (!parsed.success) {
-        throw redactor.error(
-          new CubeJobsProtocolError(
-            'Cube answered a post with something other than an array of job tokens',
-            redactor.value(body),
-          ),
-        );
-      }
-      return parsed.data;
+      return parsePostResponse(await send({ action: 'post', selector: valid }, call), redactor);
     },
     getJobStatuses,
     readStatuses,
@@ -188,6 +140,18 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
   };
 }
 
+/** The tokens of a `post` answer, or a protocol error naming what came instead. */
+function parsePostResponse(body: unknown, redactor: Redactor): string[] {
+  const parsed = PostJobsResponseSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw redactor.error(
+    new CubeJobsProtocolError(
+      'Cube answered a post with something other than an array of job tokens',
+      redactor.value(body),
+    ),
+  );
+}
+
 function makeTokenProvider(resolved: ResolvedClientOptions, redactor: Redactor): TokenProvider {
   if (resolved.apiSecret !== undefined) {
     return createJwtTokenProvider({
@@ -200,28 +164,4 @@ function makeTokenProvider(resolved: ResolvedClientOptions, redactor: Redactor):
   const token = resolved.token;
   if (typeof token === 'function') return token;
   return () => token as string;
-}
-
-/** Normalises both answer shapes of `get` into items with a token. */
-function parseStatusResponse(body: unknown, requested: readonly string[], redactor: Redactor): JobStatusItem[] {
-  const parsed = GetJobsResponseSchema.safeParse(body);
-  if (!parsed.success) {
-    throw redactor.error(
-      new CubeJobsProtocolError('Cube answered a get with something other than job statuses', redactor.value(body)),
-    );
-  }
-  const items = Array.isArray(parsed.data)
-    ? parsed.data
-    : Object.entries(parsed.data).map(([token, value]) => ({ ...value, token }));
-  const wanted = new Set(requested);
-  const unexpected = items.find((item) => !wanted.has(item.token));
-  if (unexpected) {
-    throw redactor.error(
-      new CubeJobsProtocolError(
-        `Cube answered a get with a token that was not asked for: ${unexpected.token}`,
-        redactor.value(body),
-      ),
-    );
-  }
-  return items;
 }
