@@ -2,8 +2,9 @@
  * The shared status poller: every wait of one client reads its statuses through it, and the reads that
  * fall in the same tick share one `get` (split into requests of at most `maxTokensPerRequest` tokens).
  * Each wait gets only its own statuses, so a thousand waits cost Cube a few requests per tick instead
- * of a thousand. A 429 pauses every read together (the client's rate limiter holds the pause) and the
- * reads go out again after it; no read fails because the poller was throttled.
+ * of a thousand. Each tick's request is one attempt, never retried here: a read whose request failed
+ * rejects with the request's error, and the wait that asked reads again at its next poll (the one
+ * retry layer for status reads). A 429 also pauses every request of the client for its `Retry-After`.
  *
  * @module
  */
@@ -42,8 +43,8 @@ export interface StatusPollerStats {
 export interface StatusPoller {
   /**
    * Reads the statuses of `tokens` in the next tick's shared request, in the order given (unknown tokens
-   * read `not_found`). Rejects with the request's error when it failed (after a 429 the read is sent
-   * again instead), or with {@link CubeJobsAbortError} as soon as `signal` aborts.
+   * read `not_found`). Rejects with the request's error when it failed (a 429 too, after pausing the
+   * client's requests), or with {@link CubeJobsAbortError} as soon as `signal` aborts.
    */
   read(tokens: readonly string[], signal?: AbortSignal): Promise<JobStatus[]>;
   /** What the poller has done so far. */
@@ -55,7 +56,7 @@ export type StatusRequest = (tokens: string[]) => Promise<JobStatus[]>;
 
 /** What the poller needs from its client. */
 export interface StatusPollerDependencies {
-  /** One `get` request, without retries of its own (the poller and the waits retry). */
+  /** One `get` request, one attempt (the waits retry, at their next poll). */
   readonly request: StatusRequest;
   /** Until when the client's requests are paused after a 429 (epoch ms). */
   readonly pausedUntilMs: () => number;
@@ -133,9 +134,7 @@ export function createStatusPoller(
     if (throttled) counts.rateLimitPauses += 1;
     for (const read of reads) {
       const error = read.tokens.map((token) => failed.get(token)).find((e) => e !== undefined);
-      if (error instanceof CubeJobsRateLimitError && !read.settled) {
-        next.push(read); // sent again once the pause is over
-      } else if (error !== undefined) {
+      if (error !== undefined) {
         settle(read, { error });
       } else {
         settle(read, {

@@ -93,7 +93,9 @@ describe('the fail-fast default', () => {
       () => json(200, answers[1]),
     );
     const client = createCubeJobsClient({ apiUrl: 'http://cube.test', token: 'test-token-1', fetch, maxRetries: 0 });
-    const error = await client.waitForJobs({ tokens: ['a', 'b'], initialPollIntervalMs: 1 }).catch((e: unknown) => e);
+    const error = await client
+      .waitForJobs({ tokens: ['a', 'b'], schedule: { initialPollIntervalMs: 1 } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreAggregationBuildFailedError);
     // The second poll only happened because the wait let job b finish.
     expect(fetch.calls.map((call) => (call.body as { tokens: string[] }).tokens)).toEqual([['a', 'b'], ['b']]);

@@ -1,7 +1,8 @@
 /**
  * The shared status poller and the client's rate limit, over a scripted fetch: many reads in a tick
  * share a request, long token lists are split, each read gets its own statuses, an aborted read leaves
- * the others alone, a 429 pauses every read and sends them again, and requests keep to the rate.
+ * the others alone, each tick's request is one attempt (the waits retry), a 429 also pauses every
+ * request for its Retry-After, and requests keep to the rate.
  */
 import { describe, expect, test } from 'vitest';
 import { CubeJobsAbortError, CubeJobsServerError, type CubeJobsClientOptions } from '../src/index.js';
@@ -76,7 +77,7 @@ describe('the shared status poller', () => {
     expect(cube.pollerStats().waiting).toBe(0);
   });
 
-  test('a 429 pauses every read for its Retry-After, then sends them again; none fails', async () => {
+  test("a 429 fails that tick's reads and pauses every request for its Retry-After; the next reads wait for it", async () => {
     let refused = false;
     const arrivals: number[] = [];
     const fetch = scriptedFetch((call) => {
@@ -90,15 +91,30 @@ describe('the shared status poller', () => {
         tokensOf(call).map((token) => ({ token, status: 'done' })),
       );
     });
-    const cube = client(fetch, shared({ maxRetries: 0 }));
+    const cube = client(fetch, shared({ maxRetries: 3 }));
+    const refusedReads = await Promise.all(
+      [cube.readStatuses(['a']), cube.readStatuses(['b'])].map((read) => read.catch((e: unknown) => e)),
+    );
+    expect(refusedReads.map((error) => (error as Error).name)).toEqual([
+      'CubeJobsRateLimitError',
+      'CubeJobsRateLimitError',
+    ]);
     const reads = await Promise.all([cube.readStatuses(['a']), cube.readStatuses(['b'])]);
     expect(reads.map((statuses) => statuses.map((s) => s.state))).toEqual([['done'], ['done']]);
+    // One attempt per tick, whatever the client's maxRetries: the waits are the retry layer.
     expect(fetch.calls.map(tokensOf)).toEqual([
       ['a', 'b'],
       ['a', 'b'],
     ]);
     expect((arrivals[1] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(290);
     expect(cube.pollerStats().rateLimitPauses).toBe(1);
+  });
+
+  test('a failed request is not retried by the poller, whatever the client allows', async () => {
+    const fetch = scriptedFetch(() => json(503, { error: 'Cube is restarting' }));
+    const cube = client(fetch, shared({ maxRetries: 3 }));
+    await expect(cube.readStatuses(['a'])).rejects.toBeInstanceOf(CubeJobsServerError);
+    expect(fetch.calls).toHaveLength(1);
   });
 
   test("another error fails the reads of that request with the client's typed error", async () => {
@@ -131,7 +147,7 @@ describe('the shared status poller', () => {
     const cube = client(fetch, shared());
     const results = await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
-        cube.waitForJobs({ tokens: [`b${i}-1`, `b${i}-2`], initialPollIntervalMs: 5 }),
+        cube.waitForJobs({ tokens: [`b${i}-1`, `b${i}-2`], schedule: { initialPollIntervalMs: 5 } }),
       ),
     );
     expect(results.map((r) => r.outcome)).toEqual(Array(25).fill('succeeded'));

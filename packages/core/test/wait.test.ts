@@ -8,6 +8,7 @@ import {
   PreAggregationWaitTimeoutError,
 } from '../src/index.js';
 import { nextPollIntervalMs } from '../src/schedule.js';
+import { pollJobs } from '../src/wait.js';
 import { client, json, scriptedFetch } from './helpers.js';
 
 describe('waitForJobs', () => {
@@ -30,10 +31,10 @@ describe('waitForJobs', () => {
     const progress: number[] = [];
     const result = await client(fetch).waitForJobs({
       tokens: ['a', 'b', 'c'],
-      initialPollIntervalMs: 5,
       onProgress: (p) => {
         progress.push(p.summary.counts.done);
       },
+      schedule: { initialPollIntervalMs: 5 },
     });
     expect(result.outcome).toBe('succeeded');
     expect(result.jobs.map((j) => [j.token, j.state, j.table])).toEqual([
@@ -59,7 +60,7 @@ describe('waitForJobs', () => {
       ]),
     );
     const error = await client(fetch)
-      .waitForJobs({ tokens: ['a', 'b', 'c'], initialPollIntervalMs: 1, failFast: false })
+      .waitForJobs({ tokens: ['a', 'b', 'c'], failFast: false, schedule: { initialPollIntervalMs: 1 } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreAggregationBuildFailedError);
     expect((error as PreAggregationBuildFailedError).failedJobs.map((j) => j.token)).toEqual(['a', 'b']);
@@ -69,7 +70,7 @@ describe('waitForJobs', () => {
   test('stops at the deadline with the pending jobs', async () => {
     const fetch = scriptedFetch(() => json(200, [{ token: 'a', status: 'processing' }]));
     const error = await client(fetch)
-      .waitForJobs({ tokens: ['a'], initialPollIntervalMs: 10, deadlineMs: 60 })
+      .waitForJobs({ tokens: ['a'], deadlineMs: 60, schedule: { initialPollIntervalMs: 10 } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreAggregationWaitTimeoutError);
     expect((error as PreAggregationWaitTimeoutError).pendingJobs.map((j) => j.token)).toEqual(['a']);
@@ -85,8 +86,8 @@ describe('waitForJobs', () => {
     );
     const result = await client(fetch).waitForJobs({
       tokens: ['a', 'b'],
-      initialPollIntervalMs: 5,
       policy: { onNotFound: 'retrigger', ambiguousConfirmMs: 40 },
+      schedule: { initialPollIntervalMs: 5 },
     });
     expect(result.outcome).toBe('retrigger');
     expect(result.summary.retrigger.map((j) => j.token)).toEqual(['b']);
@@ -113,8 +114,8 @@ describe('waitForJobs', () => {
     );
     const result = await client(fetch).waitForJobs({
       tokens: ['a', 'b'],
-      initialPollIntervalMs: 5,
       policy: { onMissingPartition: 'retrigger' },
+      schedule: { initialPollIntervalMs: 5 },
     });
     expect(result.outcome).toBe('succeeded');
     expect(result.summary.retrigger).toEqual([]);
@@ -126,16 +127,20 @@ describe('waitForJobs', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
     await expect(
-      client(fetch).waitForJobs({ tokens: ['a'], initialPollIntervalMs: 10_000, signal: controller.signal }),
+      client(fetch).waitForJobs({
+        tokens: ['a'],
+        signal: controller.signal,
+        schedule: { initialPollIntervalMs: 10_000 },
+      }),
     ).rejects.toBeInstanceOf(CubeJobsAbortError);
   });
 
   test('resumes without waiting and keeps the poll count', async () => {
     const fetch = scriptedFetch(() => json(200, [{ token: 'a', status: 'done' }]));
-    const result = await client(fetch).waitForJobs({
+    const result = await pollJobs(client(fetch).readStatuses, {
       tokens: ['a'],
-      initialPollIntervalMs: 60_000,
       resumeFrom: { startedAtMs: Date.now() - 5000, polls: 7, ambiguousSinceMs: {} },
+      initialPollIntervalMs: 60_000,
     });
     expect(result.polls).toBe(8);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(5000);
@@ -158,7 +163,7 @@ describe('nextPollIntervalMs', () => {
   });
 });
 
-describe('waitForJobs and transient poll failures', () => {
+describe('the wait loop and failed polls (the one retry layer for status reads)', () => {
   test('a few failed polls in a row are tolerated', async () => {
     const fetch = scriptedFetch(
       () => json(503, { error: 'restarting' }),
@@ -166,10 +171,10 @@ describe('waitForJobs and transient poll failures', () => {
       () => json(200, [{ token: 'a', status: 'done' }]),
     );
     const errors: number[] = [];
-    const result = await client(fetch, { maxRetries: 0 }).waitForJobs({
+    const result = await pollJobs(client(fetch).readStatuses, {
       tokens: ['a'],
-      initialPollIntervalMs: 1,
       onPollError: (_e, n) => errors.push(n),
+      initialPollIntervalMs: 1,
     });
     expect(result.outcome).toBe('succeeded');
     expect(errors).toEqual([1, 2]);
@@ -178,10 +183,10 @@ describe('waitForJobs and transient poll failures', () => {
   test('too many failed polls in a row end the wait with the last error', async () => {
     const fetch = scriptedFetch(() => json(503, { error: 'down' }));
     await expect(
-      client(fetch, { maxRetries: 0 }).waitForJobs({
+      pollJobs(client(fetch).readStatuses, {
         tokens: ['a'],
-        initialPollIntervalMs: 1,
         maxConsecutivePollFailures: 2,
+        initialPollIntervalMs: 1,
       }),
     ).rejects.toBeInstanceOf(CubeJobsServerError);
     expect(fetch.calls).toHaveLength(3);
@@ -190,7 +195,7 @@ describe('waitForJobs and transient poll failures', () => {
   test('a non-retryable poll error ends the wait at once', async () => {
     const fetch = scriptedFetch(() => json(403, { error: 'Invalid token' }));
     await expect(
-      client(fetch, { maxRetries: 0 }).waitForJobs({ tokens: ['a'], initialPollIntervalMs: 1 }),
+      client(fetch, { maxRetries: 0 }).waitForJobs({ tokens: ['a'], schedule: { initialPollIntervalMs: 1 } }),
     ).rejects.toBeInstanceOf(CubeJobsAuthError);
     expect(fetch.calls).toHaveLength(1);
   });

@@ -31,7 +31,11 @@ import {
 
 /** Dependencies of the activities. */
 export interface CubeJobsActivitiesOptions {
-  /** A configured client (see `createCubeJobsClient`). Prefer `maxRetries: 0`, so Temporal's retry policy is the one backoff. */
+  /**
+   * A configured client (see `createCubeJobsClient`); its defaults fit a worker. The activities send each
+   * request once and leave retries to Temporal's retry policies and the wait loop, whatever the client's
+   * `maxRetries` says (that one applies to your own calls).
+   */
   readonly client: CubeJobsClient;
   /**
    * Builds triggered through these activities upsert the cube-jobs search attributes
@@ -117,7 +121,12 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
       input: TriggerPreAggregationBuildInput,
     ): Promise<TriggerPreAggregationBuildResult> {
       return asActivity(client, async () => ({
-        tokens: await client.triggerBuild(input.selector, { signal: cancellationSignal(), requestId: requestId() }),
+        // One attempt: the trigger's retry layer is the local activity's retry policy.
+        tokens: await client.triggerBuild(input.selector, {
+          signal: cancellationSignal(),
+          requestId: requestId(),
+          maxRetries: 0,
+        }),
         ...(searchAttributes ? { searchAttributes: true as const } : {}),
       }));
     },
@@ -154,6 +163,9 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
             ...waitOptionsOf(input),
             signal: cancellationSignal(),
             resumeFrom: resumed?.wait,
+            // The wait loop is the retry layer for status reads: a failed read is made again at the next
+            // poll until the deadline; the activity's own retries only cover a lost worker.
+            maxConsecutivePollFailures: Infinity,
             onPollError: (error, consecutiveFailures) => {
               log.warn('Polling Cube failed; polling again at the next interval', {
                 error: client.redact(error.message),

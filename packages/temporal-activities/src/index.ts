@@ -8,7 +8,7 @@
  * import { createCubeJobsClient } from '@cube-jobs/core';
  * import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
  *
- * const client = createCubeJobsClient({ apiUrl: process.env.CUBE_API_URL!, apiSecret: process.env.CUBE_API_SECRET!, maxRetries: 0 });
+ * const client = createCubeJobsClient({ apiUrl: process.env.CUBE_API_URL!, apiSecret: process.env.CUBE_API_SECRET! });
  * const worker = await Worker.create({ taskQueue: 'cube-jobs', workflowsPath, activities: createCubeJobsActivities({ client }) });
  * ```
  *

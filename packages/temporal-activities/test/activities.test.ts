@@ -30,11 +30,45 @@ afterEach(async () => {
   cube = undefined;
 });
 
-async function setup(buildDurationMs = 50) {
+async function setup(buildDurationMs = 50, clientRetries = 0) {
   cube = await startFakeCube({ buildDurationMs });
-  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0, pollTickMs: 10 });
+  const client = createCubeJobsClient({
+    apiUrl: cube.url,
+    apiSecret: cube.apiSecret,
+    maxRetries: clientRetries,
+    retryBaseDelayMs: 10,
+    pollTickMs: 10,
+  });
   return { cube, activities: createCubeJobsActivities({ client }) };
 }
+
+describe('retries: one layer per path, whatever the client allows', () => {
+  test("the trigger posts once: a 503 is the local activity's to retry, not the client's", async () => {
+    const { cube, activities } = await setup(50, 3);
+    cube.setFaults([{ kind: 'http-error', status: 503, action: 'post', times: 1 }]);
+    const error = await run(new MockActivityEnvironment(), activities.triggerPreAggregationBuild, {
+      selector: { ...selector, cubes: ['orders'] },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'CubeJobsServerError', nonRetryable: false });
+    expect(cube.requests.filter((request) => request.action === 'post')).toHaveLength(1);
+  });
+
+  test('the wait reads again at its next poll through more failed reads than any fixed count, and succeeds', async () => {
+    const { cube, activities } = await setup(50, 3);
+    const env = new MockActivityEnvironment();
+    const { tokens } = await run(env, activities.triggerPreAggregationBuild, {
+      selector: { ...selector, cubes: ['customers'] },
+    });
+    cube.setFaults([{ kind: 'http-error', status: 503, action: 'get', times: 8 }]);
+    const result = await run(env, activities.waitForPreAggregationJobs, {
+      tokens,
+      schedule: { initialPollIntervalMs: 20, maxPollIntervalMs: 20 },
+    });
+    expect(result.outcome).toBe('succeeded');
+    const gets = cube.requests.filter((request) => request.action === 'get');
+    expect(gets.length).toBeGreaterThanOrEqual(9); // 8 refused, each tried once by the poller, then read
+  });
+});
 
 describe('triggerPreAggregationBuild', () => {
   test('posts once and returns the tokens, with a request id naming the workflow and activity', async () => {
@@ -201,7 +235,9 @@ describe('toApplicationFailure', () => {
       false,
     ],
     [
-      new PreAggregationBuildFailedError([{ token: 't', raw: 'failure: x', state: 'failure', message: 'x', table: 'tbl' }]),
+      new PreAggregationBuildFailedError([
+        { token: 't', raw: 'failure: x', state: 'failure', message: 'x', table: 'tbl' },
+      ]),
       'PreAggregationBuildFailedError',
       true,
     ],

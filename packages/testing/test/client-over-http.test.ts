@@ -15,7 +15,8 @@ import {
   createCubeJobsClient,
   type CubeJobsClientOptions,
 } from '@cube-jobs/core';
-import { BROKEN_PRE_AGGREGATION_MESSAGE, startFakeCube, type FakeCube, type FakeCubeOptions } from '../src/index.js';
+import { startFakeCube, type FakeCube, type FakeCubeOptions } from '../src/index.js';
+import { BROKEN_PRE_AGGREGATION_MESSAGE } from '../src/sample-model.js';
 import { selector } from './helpers.js';
 
 let cube: FakeCube | undefined;
@@ -44,7 +45,7 @@ describe('core client over HTTP', () => {
     const { cube, client } = await setup({ concurrency: 1 });
     const tokens = await client.triggerBuild({ ...selector, cubes: ['orders'] });
     expect(tokens).toHaveLength(7);
-    const result = await client.waitForJobs({ tokens, initialPollIntervalMs: 15, maxPollIntervalMs: 40 });
+    const result = await client.waitForJobs({ tokens, schedule: { initialPollIntervalMs: 15, maxPollIntervalMs: 40 } });
     expect(result.outcome).toBe('succeeded');
     for (const job of result.jobs) {
       expect(job).toMatchObject({ state: 'done', table: expect.stringMatching(/^prod_pre_aggregations\.orders_/) });
@@ -61,7 +62,7 @@ describe('core client over HTTP', () => {
     const { client } = await setup();
     const tokens = await client.triggerBuild({ ...selector, cubes: ['broken', 'customers'] });
     const error = await client
-      .waitForJobs({ tokens, initialPollIntervalMs: 10, failFast: false })
+      .waitForJobs({ tokens, failFast: false, schedule: { initialPollIntervalMs: 10 } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreAggregationBuildFailedError);
     expect((error as PreAggregationBuildFailedError).failedJobs).toHaveLength(2);
@@ -110,7 +111,7 @@ describe('core client over HTTP', () => {
       { maxRetries: 3 },
     );
     const tokens = await client.triggerBuild({ ...selector, cubes: ['customers'] });
-    const result = await client.waitForJobs({ tokens, initialPollIntervalMs: 30 });
+    const result = await client.waitForJobs({ tokens, schedule: { initialPollIntervalMs: 30 } });
     expect(result.outcome).toBe('succeeded');
     expect(cube.posts()).toHaveLength(1);
   });
@@ -145,7 +146,10 @@ describe('core client over HTTP', () => {
       expect(env.cube.jobs.filter((job) => second.includes(job.token)).map((job) => job.dedupedInto)).toEqual(first);
       return { ...env, first, second };
     }
-    const wait = { initialPollIntervalMs: 100, maxPollIntervalMs: 200, policy: { ambiguousConfirmMs: 1000 } };
+    const wait = {
+      schedule: { initialPollIntervalMs: 100, maxPollIntervalMs: 200 },
+      policy: { ambiguousConfirmMs: 1000 },
+    };
 
     test('is followed: it waits for its twin and is done when the twin is, with no second build', async () => {
       const { cube, client, first, second } = await overlappingBuilds();
@@ -231,7 +235,10 @@ describe('core client over HTTP', () => {
         });
         const tokens = await client.triggerBuild(february);
         expect(tokens).toHaveLength(1);
-        const result = await client.waitForJobs({ tokens, initialPollIntervalMs: 15, maxPollIntervalMs: 40 });
+        const result = await client.waitForJobs({
+          tokens,
+          schedule: { initialPollIntervalMs: 15, maxPollIntervalMs: 40 },
+        });
         expect(result.jobs.map((job) => [job.state, job.table])).toEqual([
           ['done', expect.stringMatching(/^prod_pre_aggregations\.orders_by_month20240201_/)],
         ]);
