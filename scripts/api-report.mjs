@@ -27,6 +27,7 @@ const BUDGET = {
   '@cube-jobs/core': 40,
   '@cube-jobs/temporal-workflows': 30,
   '@cube-jobs/temporal-activities': 15,
+  '@cube-jobs/testing': 30,
 };
 
 let failed = false;
@@ -74,7 +75,8 @@ function extract(packageDir, packageName, typesPath, entry) {
     process.exit(2);
   }
   const reportFolder = join(packageDir, 'api');
-  const reportTempFolder = join(packageDir, 'dist', '.api-report');
+  // Outside dist/, so the published tarball never carries it.
+  const reportTempFolder = join(root, 'node_modules', '.cache', 'api-report', packageDir.split('/').at(-1));
   mkdirSync(reportFolder, { recursive: true });
   const config = ExtractorConfig.prepare({
     configObject: {

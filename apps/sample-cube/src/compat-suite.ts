@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { createCubeJobsClient, CubeJobsError } from '@cube-jobs/core';
+import { cubeJobsCacheDir } from '@cube-jobs/dev-tools';
 import {
   conformanceScenarios,
-  cubeJobsCacheDir,
   hs256TokenSigner,
   sampleModel,
   startFakeCube,

@@ -27,5 +27,7 @@ const stop = async () => {
 };
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
-// Started by spawnSampleCube with an IPC channel: when the parent goes away, so does Cube.
+// Started by spawnSampleCube with an IPC channel: when the parent goes away, so does Cube (also when it
+// went away while Cube was starting).
 process.on('disconnect', () => void stop());
+if (process.send !== undefined && !process.connected) void stop();

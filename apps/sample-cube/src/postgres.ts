@@ -9,7 +9,8 @@
  * 0700 folder), the server runs from a copy of the package's native folder, made once per package version
  * in a cache that user can read; with `SAMPLE_CUBE_POSTGRES_BIN`, or when the copy does not help either,
  * `startPostgres` fails at once, naming the folder the user cannot enter. The server listens on 127.0.0.1
- * only, trusts local connections, and is stopped (fast shutdown) by `stop()` or when this process exits.
+ * only, trusts local connections, and is stopped (fast shutdown) by `stop()` or when this process goes
+ * away, however it goes: it runs under `postgres-guard.ts`, which holds an IPC channel to this process.
  *
  * @module
  */
@@ -17,8 +18,9 @@ import { execFile, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, superviseChild } from '@cube-jobs/testing';
+import { freePort } from '@cube-jobs/testing';
 import pg from 'pg';
 import { asUser, PostgresUnavailableError, serverBinaries, serverUser } from './postgres-binaries.js';
 import { SEED_STATEMENTS } from './seed.js';
@@ -26,6 +28,9 @@ import { SEED_STATEMENTS } from './seed.js';
 export { PostgresUnavailableError };
 
 const run = promisify(execFile);
+
+/** The guard PostgreSQL runs under; always the compiled one (this module may run from src/ under a test runner). */
+const POSTGRES_GUARD = fileURLToPath(new URL('../dist/postgres-guard.js', import.meta.url));
 
 /** Options of {@link startPostgres}. */
 export interface StartPostgresOptions {
@@ -102,11 +107,14 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     'fsync=off',
     ...(options.logStatements ? ['-c', 'log_statement=all'] : []),
   ]);
-  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const supervised = superviseChild(child);
+  const child = spawn(process.execPath, [POSTGRES_GUARD, command, ...args], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let serverLog = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => (serverLog = (serverLog + chunk).slice(-2_000_000)));
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => (serverLog = (serverLog + chunk).slice(-2_000_000)));
 
   const connect = async (database: string) => {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'cube', database });
@@ -114,9 +122,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     return client;
   };
   const stop = async () => {
-    // SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for Cube's pooled connections to close).
+    // The guard shuts PostgreSQL down fast (SIGINT) and exits with it.
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-    await supervised.stop();
+    await exited;
     rmSync(root, { recursive: true, force: true });
   };
 

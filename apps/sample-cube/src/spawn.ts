@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { superviseChild } from '@cube-jobs/testing';
 import { lockDataDir } from './data-lock.js';
 
 /** Options of {@link spawnSampleCube}. */
@@ -41,7 +40,7 @@ export interface SpawnedSampleCube {
   readonly databasePath: string;
   /** The child's process id. */
   readonly pid: number | undefined;
-  /** Stops Cube (SIGTERM, then SIGKILL after 10 s) and waits for the process to exit. */
+  /** Stops Cube (SIGTERM; it exits within 5 s) and waits for the process to exit. */
   stop(): Promise<void>;
 }
 
@@ -69,11 +68,11 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
       SAMPLE_CUBE_WITH_BROKEN: String(options.withBroken ?? false),
       CUBEJS_API_SECRET: apiSecret,
     },
-    // The IPC channel lets the child notice when this process dies, however it dies.
+    // The IPC channel lets the child notice when this process goes away, however it goes (an uncaught
+    // error, SIGKILL): it then stops, as on SIGTERM, within 5 s (src/main.ts).
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  // And if this process exits first (an uncaught error, a broken pipe), take Cube down with it.
-  const supervised = superviseChild(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => releaseLock());
   let stderrTail = '';
   const { stdout: childStdout, stderr: childStderr } = child as typeof child & {
@@ -110,7 +109,10 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
         apiSecret,
         databasePath: join(dataDir, 'sample.duckdb'),
         pid: child.pid,
-        stop: () => supervised.stop(),
+        stop: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          await exited;
+        },
       });
     });
   });

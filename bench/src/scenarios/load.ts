@@ -12,12 +12,20 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import { CUBE_CLOUD_RATE_LIMIT, spawnWorkerProcess, type FakeCube } from '@cube-jobs/testing';
+import { spawnWorkerProcess } from '@cube-jobs/dev-tools';
+import type { FakeCube, FakeCubeOptions } from '@cube-jobs/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { cpuSeconds, percentile, procMemoryBytes } from '../measure.js';
 import type { LoadMode, LoadRunResult } from '../results.js';
 import { startBenchCube, startBuild } from '../setup.js';
+
+/** Cube Cloud's limit per deployment: 100 requests/s, bursts to 1,000, 429 with `Retry-After: 1` above that. */
+const CUBE_CLOUD_RATE_LIMIT: NonNullable<FakeCubeOptions['rateLimit']> = {
+  requestsPerSecond: 100,
+  burst: 1000,
+  retryAfterSeconds: 1,
+};
 
 /** The client's pacing in each mode, as the worker process reads it from its environment. */
 const PACING: Record<LoadMode, Record<string, string>> = {

@@ -8,9 +8,9 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { spawnWorkerProcess } from '@cube-jobs/testing';
+import { spawnWorkerProcess } from '@cube-jobs/dev-tools';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { buildPreAggregations } from '../src/index.js';
+import { buildPreAggregations } from '../src/workflow-safe.js';
 import { baseSelector, createWorker, startCube, startTemporal } from './environment.js';
 
 let env: TestWorkflowEnvironment;

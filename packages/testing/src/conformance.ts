@@ -7,31 +7,31 @@
  */
 import { createFakeAuthenticator } from './fake-cube-auth.js';
 
-/** Facts about the model under test that the scenarios refer to. */
-export interface ConformanceModelFacts {
-  /** A monthly-partitioned pre-aggregation id. */
-  readonly partitioned: string;
-  /** Its number of partitions. */
-  readonly partitionCount: number;
-  /** A `dateRange` covering exactly one of its partitions. */
-  readonly oneMonth: readonly [string, string];
-  /** A cube, and how many jobs it yields for one context and time zone. */
-  readonly cube: string;
-  readonly cubeJobCount: number;
-  /** How many jobs `dataSources: ['default']` yields for one context and time zone. */
-  readonly defaultDataSourceJobCount: number;
-  /** A pre-aggregation whose build fails. */
-  readonly broken: string;
-}
-
 /** What a deployment under test offers the scenarios. */
 export interface ConformanceTarget {
   /** Base URL including the base path. */
   readonly url: string;
   /** Signs a JWT for this deployment (claims become the security context; `scopes` narrows API scopes). */
   signToken(claims?: Record<string, unknown>): Promise<string>;
-  /** The model facts. */
-  readonly model: ConformanceModelFacts;
+  /** Facts about the deployment's model that the scenarios refer to. */
+  readonly model: {
+    /**
+     * A monthly-partitioned pre-aggregation id (for {@link timeZoneScenarios}, one whose build range is
+     * whole UTC months).
+     */
+    readonly partitioned: string;
+    /** Its number of partitions. */
+    readonly partitionCount: number;
+    /** A `dateRange` covering exactly one of its partitions. */
+    readonly oneMonth: readonly [string, string];
+    /** A cube, and how many jobs it yields for one context and time zone. */
+    readonly cube: string;
+    readonly cubeJobCount: number;
+    /** How many jobs `dataSources: ['default']` yields for one context and time zone. */
+    readonly defaultDataSourceJobCount: number;
+    /** A pre-aggregation whose build fails. */
+    readonly broken: string;
+  };
   /** Longest time to wait for builds to finish. @default 30000 */
   readonly buildTimeoutMs?: number;
 }
@@ -231,63 +231,59 @@ export const conformanceScenarios: readonly ConformanceScenario[] = [
   { name: 'get with resType array', run: (t) => plain(t, { action: 'get', tokens: ['a'], resType: 'array' }) },
 ];
 
-/** What the time-zone scenarios need of the model: a monthly pre-aggregation and its UTC build range. */
-export interface TimeZoneModelFacts {
-  /** A monthly-partitioned pre-aggregation id whose build range is whole UTC months. */
-  readonly partitioned: string;
-}
-
 /**
  * Scenarios with non-UTC time zones and `dateRange`s at the edges of the build range: each zone cuts the
  * (UTC) build range into its own local partitions. Run them against a real Cube and the fake with the
- * same model (`apps/sample-cube` does, live, and records the answers).
+ * same model (`apps/sample-cube` does, live, and records the answers). They use the target's
+ * `model.partitioned`, whose build range must be whole UTC months.
  */
-export const timeZoneScenarios: ReadonlyArray<{
-  readonly name: string;
-  run(target: ConformanceTarget, model: TimeZoneModelFacts): Promise<ConformanceObservation>;
-}> = [
+export const timeZoneScenarios: readonly ConformanceScenario[] = [
   {
     name: 'two contexts × UTC and America/New_York, every partition',
-    run: (t, m) =>
+    run: (t) =>
       postAndWait(
         t,
         {
           contexts: [{ securityContext: { tenant: 'a' } }, { securityContext: { tenant: 'b' } }],
           timezones: ['UTC', 'America/New_York'],
-          preAggregations: [m.partitioned],
+          preAggregations: [t.model.partitioned],
         },
         { partitions: true },
       ),
   },
   {
     name: 'America/New_York and Asia/Kolkata, every partition',
-    run: (t, m) =>
+    run: (t) =>
       postAndWait(
         t,
-        { timezones: ['America/New_York', 'Asia/Kolkata'], preAggregations: [m.partitioned] },
+        { timezones: ['America/New_York', 'Asia/Kolkata'], preAggregations: [t.model.partitioned] },
         { partitions: true },
       ),
   },
   {
     name: 'Pacific/Auckland, every partition',
-    run: (t, m) =>
-      postAndWait(t, { timezones: ['Pacific/Auckland'], preAggregations: [m.partitioned] }, { partitions: true }),
+    run: (t) =>
+      postAndWait(t, { timezones: ['Pacific/Auckland'], preAggregations: [t.model.partitioned] }, { partitions: true }),
   },
   {
     name: 'America/New_York, dateRange December 2023 (before the UTC range)',
-    run: (t, m) =>
+    run: (t) =>
       postAndWait(
         t,
-        { timezones: ['America/New_York'], preAggregations: [m.partitioned], dateRange: ['2023-12-01', '2023-12-31'] },
+        {
+          timezones: ['America/New_York'],
+          preAggregations: [t.model.partitioned],
+          dateRange: ['2023-12-01', '2023-12-31'],
+        },
         { partitions: true },
       ),
   },
   {
     name: 'UTC, dateRange December 2023 (before the range)',
-    run: (t, m) =>
+    run: (t) =>
       plain(t, {
         action: 'post',
-        selector: { ...ctx, preAggregations: [m.partitioned], dateRange: ['2023-12-01', '2023-12-31'] },
+        selector: { ...ctx, preAggregations: [t.model.partitioned], dateRange: ['2023-12-01', '2023-12-31'] },
       }),
   },
 ];

@@ -36,7 +36,7 @@ export interface DevServerOptions {
   readonly log?: (message: string) => void;
   /**
    * Custom search attributes to register on the `default` namespace, e.g. the cube-jobs ones
-   * (`CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS` of `@cube-jobs/temporal-workflows`).
+   * (`Object.values(CUBE_JOBS_SEARCH_ATTRIBUTES)` of `@cube-jobs/temporal-workflows`).
    */
   readonly searchAttributes?: ReadonlyArray<{ readonly name: string; readonly type: string }>;
 }

@@ -7,9 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-
-/** Scopes granted to a caller, from its JWT claims. */
-export type ScopesFunction = (securityContext: JWTPayload | undefined) => readonly string[];
+import type { FakeCubeOptions } from './fake-cube.js';
 
 /** The scopes Cube grants when `CUBEJS_DEFAULT_API_SCOPES` is not set, plus `jobs`. */
 export const DEFAULT_FAKE_SCOPES = ['graphql', 'meta', 'data', 'jobs'] as const;
@@ -19,7 +17,7 @@ export interface FakeAuthOptions {
   readonly apiSecret: string;
   readonly devMode?: boolean | undefined;
   readonly jwks?: Readonly<Record<string, string>> | undefined;
-  readonly scopes?: readonly string[] | ScopesFunction | undefined;
+  readonly scopes?: FakeCubeOptions['scopes'] | undefined;
 }
 
 /** Who a request came from: the verified claims, or Cube's error text for a 403. */

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
 import type { FakeAuthenticator } from './fake-cube-auth.js';
 import type { FakeBuildQueue, JobsAnswer } from './fake-cube-queue.js';
-import type { FaultEffect } from './faults.js';
+import type { FaultRule } from './faults.js';
 import { validateJobsRequest } from './validation.js';
 
 /** One request as the fake received it. */
@@ -76,7 +76,7 @@ export function parseBody(rawBody: string): unknown {
  * the request goes on (after added latency).
  */
 export async function applyFault(
-  effect: FaultEffect,
+  effect: FaultRule,
   req: IncomingMessage,
   res: ServerResponse,
   record: RecordedRequest,

@@ -11,8 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { realClock, type FakeClock } from './clock.js';
-import { createFakeAuthenticator, type ScopesFunction } from './fake-cube-auth.js';
+import type { JWTPayload } from 'jose';
+import { realClock } from './clock.js';
+import { createFakeAuthenticator } from './fake-cube-auth.js';
 import {
   actionOf,
   answerJobs,
@@ -25,13 +26,12 @@ import {
 } from './fake-cube-http.js';
 import { FakeBuildQueue, type FakeJob } from './fake-cube-queue.js';
 import { FaultInjector, type FaultRule } from './faults.js';
-import { FakeRateLimiter, peakPerSecond, type FakeRateLimit } from './rate-limit.js';
+import { FakeRateLimiter, peakPerSecond } from './rate-limit.js';
 import type { FakeCubeModel } from './model.js';
 import { sampleModel } from './sample-model.js';
 
 export type { RecordedRequest } from './fake-cube-http.js';
 export type { FakeJob } from './fake-cube-queue.js';
-export type { ScopesFunction } from './fake-cube-auth.js';
 
 /** Options of {@link startFakeCube}. */
 export interface FakeCubeOptions {
@@ -42,11 +42,12 @@ export interface FakeCubeOptions {
   /** Cube's base path. @default '/cubejs-api' */
   readonly basePath?: string;
   /**
-   * API scopes of a caller, as `CUBEJS_DEFAULT_API_SCOPES` or `contextToApiScopes` would give them.
+   * API scopes of a caller, as `CUBEJS_DEFAULT_API_SCOPES` or `contextToApiScopes` would give them: a
+   * list, or a function of the JWT's claims (what it throws is answered as Cube does, with a 500).
    * A JWT claim `scopes` (array) narrows them, like the sample deployment's `contextToApiScopes`.
    * @default ['graphql', 'meta', 'data', 'jobs']
    */
-  readonly scopes?: readonly string[] | ScopesFunction;
+  readonly scopes?: readonly string[] | ((claims: JWTPayload | undefined) => readonly string[]);
   /** Skip authentication, as Cube does outside production mode. @default false */
   readonly devMode?: boolean;
   /**
@@ -60,8 +61,11 @@ export interface FakeCubeOptions {
   readonly buildDurationMs?: number;
   /** How long a job record lives (Cube: 24 h), after which its token reads `not_found`. @default 86400000 */
   readonly jobTtlMs?: number;
-  /** Time source. @default the real clock */
-  readonly clock?: FakeClock;
+  /**
+   * Time source, in epoch ms: a clock the test moves itself lets it run a "30-minute" build in
+   * milliseconds. @default the real clock
+   */
+  readonly clock?: { now(): number };
   /** Faults active from the start. */
   readonly faults?: readonly FaultRule[];
   /** Seed of the generator behind probabilistic faults. @default 1 */
@@ -87,9 +91,16 @@ export interface FakeCubeOptions {
   readonly port?: number;
   /**
    * Refuse requests to the jobs endpoint above a rate, with 429 and `Retry-After`, as Cube Cloud does
-   * per deployment ({@link CUBE_CLOUD_RATE_LIMIT}). @default no limit
+   * per deployment (100 requests/s, bursts to 1,000, `Retry-After: 1`). @default no limit
    */
-  readonly rateLimit?: FakeRateLimit;
+  readonly rateLimit?: {
+    /** Requests per second in the long run. */
+    readonly requestsPerSecond: number;
+    /** Requests that may arrive at once after a quiet spell. @default requestsPerSecond */
+    readonly burst?: number;
+    /** `Retry-After` of a 429, in seconds. @default 1 */
+    readonly retryAfterSeconds?: number;
+  };
 }
 
 /** A running fake Cube. */

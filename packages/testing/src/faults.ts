@@ -6,17 +6,19 @@
  * @module
  */
 
-/** What a fault does to a request. */
-export type FaultEffect =
+/**
+ * A fault and when it applies. What it does (`kind`): `latency` adds `ms` before the answer; `http-error`
+ * answers `status` (with `body`); `rate-limit` answers 429 with `Retry-After`; `reset` drops the
+ * connection; `hang` never answers; `continue-wait` answers Cube's `{ "error": "Continue wait" }`.
+ */
+export type FaultRule = (
   | { readonly kind: 'latency'; readonly ms: number }
   | { readonly kind: 'http-error'; readonly status: number; readonly body?: unknown }
   | { readonly kind: 'rate-limit'; readonly retryAfterSeconds?: number }
   | { readonly kind: 'reset' }
   | { readonly kind: 'hang' }
-  | { readonly kind: 'continue-wait' };
-
-/** A fault and when it applies. */
-export type FaultRule = FaultEffect & {
+  | { readonly kind: 'continue-wait' }
+) & {
   /** Only requests of this action. @default both */
   readonly action?: 'post' | 'get';
   /** Apply to this many matching requests, then stop. @default unlimited */
@@ -26,7 +28,7 @@ export type FaultRule = FaultEffect & {
 };
 
 /** A small seeded PRNG (mulberry32), so probabilistic faults repeat from run to run. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -60,8 +62,8 @@ export class FaultInjector {
    * The effects for one request: every matching latency, plus the first matching terminal effect
    * (error, reset, hang, continue-wait), in rule order.
    */
-  draw(action: 'post' | 'get' | undefined): FaultEffect[] {
-    const effects: FaultEffect[] = [];
+  draw(action: 'post' | 'get' | undefined): FaultRule[] {
+    const effects: FaultRule[] = [];
     let terminal = false;
     for (const entry of this.#rules) {
       const { rule } = entry;

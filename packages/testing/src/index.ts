@@ -1,8 +1,8 @@
 /**
  * `@cube-jobs/testing`: a fake Cube jobs server that follows the protocol of Cube's
  * `/v1/pre-aggregations/jobs` endpoint, for this project's tests and for your own workflow tests,
- * plus {@link resolveTemporalCli} to find or build a Temporal dev server binary without downloads. This
- * entry does not import Temporal: the dev server and the `TestWorkflowEnvironment` helpers are in
+ * its conformance scenarios, {@link resolveTemporalCli} to find or build a Temporal dev server binary
+ * without downloads, and {@link freePort} for servers a test starts. This entry does not import Temporal: the dev server and the `TestWorkflowEnvironment` helpers are in
  * `@cube-jobs/testing/temporal`.
  *
  * @example
@@ -19,50 +19,17 @@
  *
  * @module
  */
-export { createManualClock, realClock, type FakeClock, type ManualClock } from './clock.js';
-export { seededRandom, type FaultEffect, type FaultRule } from './faults.js';
-export { CUBE_CLOUD_RATE_LIMIT, peakPerSecond, type FakeRateLimit } from './rate-limit.js';
-export {
-  startFakeCube,
-  type FakeCube,
-  type FakeCubeOptions,
-  type FakeJob,
-  type RecordedRequest,
-  type ScopesFunction,
-} from './fake-cube.js';
-export type {
-  BuildOutcome,
-  FakeCubeDefinition,
-  FakeCubeModel,
-  FakePreAggregation,
-  PartitionGranularity,
-  PartitionRef,
-} from './model.js';
-export { BROKEN_PRE_AGGREGATION_MESSAGE, sampleModel } from './sample-model.js';
-export {
-  TEMPORAL_CLI_VERSION,
-  cachedTemporalCliPath,
-  cubeJobsCacheDir,
-  resolveTemporalCli,
-  temporalServerExecutable,
-  type ResolveTemporalCliOptions,
-  type ResolvedTemporalCli,
-  type TemporalCliSource,
-} from './temporal-cli.js';
+export { startFakeCube, type FakeCube, type FakeCubeOptions, type FakeJob, type RecordedRequest } from './fake-cube.js';
+export type { FaultRule } from './faults.js';
+export type { BuildOutcome, FakeCubeModel, FakePreAggregation, PartitionRef } from './model.js';
+export { sampleModel } from './sample-model.js';
 export {
   conformanceScenarios,
   hs256TokenSigner,
   timeZoneScenarios,
-  type TimeZoneModelFacts,
-  type ConformanceModelFacts,
   type ConformanceObservation,
   type ConformanceScenario,
   type ConformanceTarget,
 } from './conformance.js';
+export { resolveTemporalCli, type ResolveTemporalCliOptions, type ResolvedTemporalCli } from './temporal-cli.js';
 export { freePort } from './ports.js';
-export {
-  spawnWorkerProcess,
-  superviseChild,
-  type SupervisedChild,
-  type WorkerProcessOptions,
-} from './child-process.js';

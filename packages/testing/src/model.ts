@@ -9,9 +9,6 @@
  * @module
  */
 
-/** Partition sizes the fake supports. */
-export type PartitionGranularity = 'hour' | 'day' | 'month' | 'year';
-
 /** What a build of one partition does. */
 export type BuildOutcome =
   | { readonly kind: 'done' }
@@ -40,7 +37,7 @@ export interface FakePreAggregation {
   /** Cube's pre-aggregation type; `rollupJoin` and `rollupLambda` are ephemeral and yield no jobs. @default 'rollup' */
   readonly type?: 'rollup' | 'originalSql' | 'rollupJoin' | 'rollupLambda';
   /** Partition size; omit for a non-partitioned pre-aggregation. */
-  readonly partitionGranularity?: PartitionGranularity;
+  readonly partitionGranularity?: 'hour' | 'day' | 'month' | 'year';
   /**
    * The build range, required with `partitionGranularity`: what the model's `build_range_start` and
    * `build_range_end` SQL return, as UTC instants: `YYYY-MM-DD` (the start of the first day, the end of
@@ -57,21 +54,21 @@ export interface FakePreAggregation {
   readonly outcome?: string | ((partition: PartitionRef) => BuildOutcome);
 }
 
-/** One cube of the fake model. */
-export interface FakeCubeDefinition {
-  /** Cube name. */
-  readonly name: string;
-  /** Cube's `data_source`. @default 'default' */
-  readonly dataSource?: string;
-  /** Its pre-aggregations, in model order. */
-  readonly preAggregations: readonly FakePreAggregation[];
-}
-
 /** The data model the fake serves. */
 export interface FakeCubeModel {
   /** Cubes in model order. */
-  readonly cubes: readonly FakeCubeDefinition[];
+  readonly cubes: ReadonlyArray<{
+    /** Cube name. */
+    readonly name: string;
+    /** Cube's `data_source`. @default 'default' */
+    readonly dataSource?: string;
+    /** Its pre-aggregations, in model order. */
+    readonly preAggregations: readonly FakePreAggregation[];
+  }>;
 }
+
+/** Partition sizes the fake supports. */
+export type PartitionGranularity = NonNullable<FakePreAggregation['partitionGranularity']>;
 
 /** A pre-aggregation resolved within the model. */
 export interface ResolvedPreAggregation {

@@ -5,19 +5,10 @@
  * @module
  */
 import type { FakeClock } from './clock.js';
+import type { FakeCubeOptions } from './fake-cube.js';
 
-/** A rate limit on the jobs endpoint. */
-export interface FakeRateLimit {
-  /** Requests per second in the long run. */
-  readonly requestsPerSecond: number;
-  /** Requests that may arrive at once after a quiet spell. @default requestsPerSecond */
-  readonly burst?: number;
-  /** `Retry-After` of a 429, in seconds. @default 1 */
-  readonly retryAfterSeconds?: number;
-}
-
-/** Cube Cloud's limit per deployment. */
-export const CUBE_CLOUD_RATE_LIMIT: FakeRateLimit = { requestsPerSecond: 100, burst: 1000, retryAfterSeconds: 1 };
+/** A rate limit on the jobs endpoint (`FakeCubeOptions.rateLimit`). */
+export type FakeRateLimit = NonNullable<FakeCubeOptions['rateLimit']>;
 
 /** A token bucket driven by the fake's clock. */
 export class FakeRateLimiter {

@@ -16,17 +16,17 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 /** The Temporal CLI version built from source. */
-export const TEMPORAL_CLI_VERSION = '1.5.1';
-
-/** Where a resolved binary came from. */
-export type TemporalCliSource = 'env' | 'path' | 'cache' | 'built';
+const TEMPORAL_CLI_VERSION = '1.5.1';
 
 /** A resolved Temporal CLI. */
 export interface ResolvedTemporalCli {
   /** Absolute path of the binary. */
   readonly path: string;
-  /** How it was found. */
-  readonly source: TemporalCliSource;
+  /**
+   * How it was found: `TEMPORAL_CLI_PATH`, `temporal` on `PATH`, the build cached in
+   * `$CUBE_JOBS_CACHE_DIR`, or built into that cache just now.
+   */
+  readonly source: 'env' | 'path' | 'cache' | 'built';
 }
 
 /** Options of {@link resolveTemporalCli}. */
@@ -40,12 +40,12 @@ export interface ResolveTemporalCliOptions {
 }
 
 /** The folder for cached builds: `CUBE_JOBS_CACHE_DIR`, else `~/.cache/cube-jobs`. */
-export function cubeJobsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+function cubeJobsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.CUBE_JOBS_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cube-jobs');
 }
 
 /** Path of the cached build of {@link TEMPORAL_CLI_VERSION}. */
-export function cachedTemporalCliPath(env: NodeJS.ProcessEnv = process.env): string {
+function cachedTemporalCliPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(cubeJobsCacheDir(env), `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'bin', 'temporal');
 }
 

@@ -14,9 +14,4 @@
  * @module
  */
 export { startDevServer, type DevServer, type DevServerOptions } from './dev-server.js';
-export {
-  createLocalTestEnvironment,
-  isDevServerStartupTimeout,
-  type DevServerExecutable,
-  type LocalTestEnvironmentOptions,
-} from './test-environment.js';
+export { createLocalTestEnvironment, type LocalTestEnvironmentOptions } from './test-environment.js';

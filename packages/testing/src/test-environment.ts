@@ -10,22 +10,18 @@
  * @module
  */
 import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
-import { temporalServerExecutable, type ResolveTemporalCliOptions } from './temporal-cli.js';
+import { temporalServerExecutable } from './temporal-cli.js';
 
-/** The `server.executable` option of `createLocal`. */
-export type DevServerExecutable = Awaited<ReturnType<typeof temporalServerExecutable>>;
-
-/** Options of {@link createLocalTestEnvironment}. */
+/**
+ * Options of {@link createLocalTestEnvironment}: `createLocal`'s, whose `server.executable` (the dev
+ * server binary) defaults to the Temporal CLI `resolveTemporalCli` finds or builds (env, PATH, cache,
+ * `go install`), then to the SDK's download.
+ */
 export interface LocalTestEnvironmentOptions extends LocalTestWorkflowEnvironmentOptions {
-  /**
-   * The dev server binary. @default resolved with {@link temporalServerExecutable} (env, PATH, cache,
-   * `go install`, then the SDK's download)
-   */
-  readonly executable?: DevServerExecutable;
   /** How many times to start the dev server when it misses the SDK's start-up window. @default 3 */
   readonly startAttempts?: number;
   /** Where to report a start that is tried again, and progress resolving the CLI. @default console.warn */
-  readonly log?: ResolveTemporalCliOptions['log'];
+  readonly log?: (message: string) => void;
 }
 
 /** Whether an error from `createLocal` is the SDK's fixed start-up timeout (and worth another start). */
@@ -35,7 +31,7 @@ export function isDevServerStartupTimeout(error: unknown): boolean {
 
 /**
  * Starts a local Temporal dev server through `TestWorkflowEnvironment.createLocal` with
- * `executable: { type: 'existing-path' }` (no download when a CLI can be found or built), trying again
+ * `server.executable: { type: 'existing-path' }` (no download when a CLI can be found or built), trying again
  * up to `startAttempts` times when the server misses the SDK's 5 s start-up window.
  *
  * @example
@@ -51,11 +47,11 @@ export function isDevServerStartupTimeout(error: unknown): boolean {
 export async function createLocalTestEnvironment(
   options: LocalTestEnvironmentOptions = {},
 ): Promise<TestWorkflowEnvironment> {
-  const { executable: given, startAttempts = 3, log = (message: string) => console.warn(message), ...local } = options;
+  const { startAttempts = 3, log = (message: string) => console.warn(message), ...local } = options;
   if (!Number.isInteger(startAttempts) || startAttempts < 1) {
     throw new TypeError(`startAttempts: expected an integer ≥ 1, got ${String(startAttempts)}`);
   }
-  const executable = given ?? (await temporalServerExecutable({ log }));
+  const executable = local.server?.executable ?? (await temporalServerExecutable({ log }));
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await TestWorkflowEnvironment.createLocal({ ...local, server: { ...local.server, executable } });

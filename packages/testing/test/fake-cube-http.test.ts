@@ -1,7 +1,9 @@
 /** The fake Cube's HTTP layer: authentication and scopes, validation in Cube's wording, and injected faults. */
 import { describe, expect, test } from 'vitest';
 import { SignJWT } from 'jose';
-import { createManualClock, peakPerSecond, sampleModel, startFakeCube } from '../src/index.js';
+import { createManualClock } from '@cube-jobs/dev-tools';
+import { sampleModel, startFakeCube } from '../src/index.js';
+import { peakPerSecond } from '../src/rate-limit.js';
 import { rawJobs, selector, sleep, useFakeCubes } from './helpers.js';
 
 const start = useFakeCubes();

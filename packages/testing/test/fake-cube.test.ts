@@ -1,6 +1,7 @@
 /** The fake Cube's queue over HTTP: which jobs a post creates, and how their statuses move. */
 import { describe, expect, test } from 'vitest';
-import { createManualClock, type FakeCube } from '../src/index.js';
+import { createManualClock } from '@cube-jobs/dev-tools';
+import type { FakeCube } from '../src/index.js';
 import { rawJobs, selector, useFakeCubes } from './helpers.js';
 
 const start = useFakeCubes();

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveTemporalCli } from '../src/index.js';
-import { createLocalTestEnvironment, isDevServerStartupTimeout } from '../src/temporal.js';
+import { createLocalTestEnvironment } from '../src/temporal.js';
+import { isDevServerStartupTimeout } from '../src/test-environment.js';
 
 let dir: string;
 let cliPath: string;
@@ -46,7 +47,7 @@ describe('createLocalTestEnvironment', () => {
     const cli = await slowCli(1);
     const logged: string[] = [];
     const env = await createLocalTestEnvironment({
-      executable: { type: 'existing-path', path: cli.path },
+      server: { executable: { type: 'existing-path', path: cli.path } },
       log: (line) => logged.push(line),
     });
     try {
@@ -62,7 +63,7 @@ describe('createLocalTestEnvironment', () => {
   test('gives up after startAttempts and throws the SDK error', async () => {
     const cli = await slowCli(2);
     const error = await createLocalTestEnvironment({
-      executable: { type: 'existing-path', path: cli.path },
+      server: { executable: { type: 'existing-path', path: cli.path } },
       startAttempts: 2,
       log: () => undefined,
     }).catch((caught: unknown) => caught);
@@ -74,7 +75,7 @@ describe('createLocalTestEnvironment', () => {
     const logged: string[] = [];
     const missing = join(dir, 'no-such-temporal');
     const error = await createLocalTestEnvironment({
-      executable: { type: 'existing-path', path: missing },
+      server: { executable: { type: 'existing-path', path: missing } },
       log: (line) => logged.push(line),
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Error);
@@ -85,7 +86,10 @@ describe('createLocalTestEnvironment', () => {
 
   test('rejects a startAttempts below 1 before starting anything', async () => {
     await expect(
-      createLocalTestEnvironment({ startAttempts: 0, executable: { type: 'existing-path', path: cliPath } }),
+      createLocalTestEnvironment({
+        startAttempts: 0,
+        server: { executable: { type: 'existing-path', path: cliPath } },
+      }),
     ).rejects.toThrow(/startAttempts: expected an integer ≥ 1, got 0/);
   });
 });

@@ -1,0 +1,3 @@
+import { workspaceTestConfig } from '../../vitest.base.js';
+
+export default workspaceTestConfig();
