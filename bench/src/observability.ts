@@ -15,7 +15,7 @@ import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createCubeJobsClient } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
-import { CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS } from '@cube-jobs/temporal-workflows';
+import { CUBE_JOBS_SEARCH_ATTRIBUTES } from '@cube-jobs/temporal-workflows';
 import { startFakeCube } from '@cube-jobs/testing';
 import { createLocalTestEnvironment } from '@cube-jobs/testing/temporal';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
@@ -44,7 +44,9 @@ const resource = new Resource({ 'service.name': 'cube-jobs-bench' });
 const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
 const tracing = new OpenTelemetryPlugin({ resource, spanProcessor });
 
-const env = await createLocalTestEnvironment({ server: { searchAttributes: [...CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS] } });
+const env = await createLocalTestEnvironment({
+  server: { searchAttributes: Object.values(CUBE_JOBS_SEARCH_ATTRIBUTES) },
+});
 const workflowsPath = fileURLToPath(new URL('./workflows.js', import.meta.url));
 const logger = new DefaultLogger('WARN');
 const plainBundle = await bundleWorkflowCode({ workflowsPath, logger });

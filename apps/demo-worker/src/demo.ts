@@ -13,13 +13,8 @@
 import { writeFileSync } from 'node:fs';
 import { spawnSampleCube } from '@cube-jobs/sample-cube';
 import { startDevServer } from '@cube-jobs/testing/temporal';
-import {
-  buildPreAggregations,
-  buildWorkflowId,
-  CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
-  describeSelector,
-  type BuildPreAggregationsInput,
-} from '@cube-jobs/temporal-workflows';
+import { buildWorkflowId, CUBE_JOBS_SEARCH_ATTRIBUTES } from '@cube-jobs/temporal-workflows';
+import { buildPreAggregations, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { parsePortFlag, readDemoConfig } from './env.js';
@@ -98,7 +93,7 @@ async function main(): Promise<void> {
     say('▸ Starting a Temporal dev server (TEMPORAL_ADDRESS is not set)…');
     const devServer = await startDevServer({
       log: (message) => say(`    ${message}`),
-      searchAttributes: CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
+      searchAttributes: Object.values(CUBE_JOBS_SEARCH_ATTRIBUTES),
     });
     cleanups.push(() => devServer.stop());
     temporal = { connection: { address: devServer.address }, namespace: 'default' };
@@ -160,7 +155,6 @@ async function main(): Promise<void> {
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `demo: ${title.split(':')[0]}`,
-      memo: { selector: describeSelector(input.selector) },
       args: [input],
     });
     say(

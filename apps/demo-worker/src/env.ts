@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CUBE_JOBS_TASK_QUEUE } from '@cube-jobs/temporal-workflows';
+import { CUBE_JOBS_TASK_QUEUE } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';

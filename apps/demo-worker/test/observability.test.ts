@@ -14,11 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, startFakeCube, type FakeCube } from '@cube-jobs/testing';
 import { createLocalTestEnvironment } from '@cube-jobs/testing/temporal';
-import {
-  buildPreAggregations,
-  CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
-  CUBE_JOBS_SEARCH_ATTRIBUTES,
-} from '@cube-jobs/temporal-workflows';
+import { CUBE_JOBS_SEARCH_ATTRIBUTES } from '@cube-jobs/temporal-workflows';
+import { buildPreAggregations } from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -84,7 +81,7 @@ function valueOf(metrics: string, name: string, labels: Record<string, string> =
 }
 
 beforeAll(async () => {
-  env = await createLocalTestEnvironment({ server: { searchAttributes: [...CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS] } });
+  env = await createLocalTestEnvironment({ server: { searchAttributes: Object.values(CUBE_JOBS_SEARCH_ATTRIBUTES) } });
   cube = await startFakeCube({
     buildDurationMs: 100,
     model: {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, startFakeCube, type FakeCube } from '@cube-jobs/testing';
 import { createLocalTestEnvironment } from '@cube-jobs/testing/temporal';
-import { buildPreAggregations } from '@cube-jobs/temporal-workflows';
+import { buildPreAggregations } from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 

@@ -2,18 +2,17 @@
  * Operating the pipeline's pre-aggregations from code: a nightly schedule, and "fresh after the load".
  * The README quotes these functions (a check keeps them the same); `test/operations.test.ts` runs them.
  */
-import type { Client } from '@temporalio/client';
+import type { Client, ScheduleHandle } from '@temporalio/client';
 import { createBuildSchedule, requestRefresh, type RefreshOutcome } from '@cube-jobs/temporal-workflows';
 
 /** Rebuilds every orders pre-aggregation at 03:00 Berlin time; a run due while one still builds is skipped. */
-export async function scheduleNightlyBuild(client: Client, taskQueue = 'cube-jobs'): Promise<string> {
-  await createBuildSchedule(client, {
+export async function scheduleNightlyBuild(client: Client, taskQueue = 'cube-jobs'): Promise<ScheduleHandle> {
+  return createBuildSchedule(client, {
     scheduleId: 'orders-nightly',
     selector: { contexts: [{ securityContext: {} }], timezones: ['UTC'], cubes: ['orders'] },
     spec: { cron: '0 3 * * *', timezone: 'Europe/Berlin', jitter: '5m' },
     taskQueue,
   });
-  return 'orders-nightly';
 }
 
 /** Call at the end of the job that loaded orders: returns once a build that started after the load succeeded. */

@@ -1,15 +1,11 @@
 /**
  * The pipeline's workflows module. It runs in Temporal's sandbox, so it imports cube-jobs from the
- * sandbox-safe entry, and re-exports cube-jobs' workflows so the same worker runs the child
- * (and refresh requests).
+ * workflow-safe entries (`@cube-jobs/temporal-workflows/workflow-safe`, `@cube-jobs/core/protocol`), and
+ * re-exports cube-jobs' workflows so the same worker runs the child (and refresh requests).
  */
 import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import {
-  BUILD_FAILURE_TYPES,
-  buildPreAggregations,
-  type BuildPreAggregationsResult,
-  type PreAggregationSelectorInput,
-} from '@cube-jobs/temporal-workflows/workflow';
+import { ERROR_NAMES, type PreAggregationSelectorInput } from '@cube-jobs/core/protocol';
+import { buildPreAggregations, type BuildPreAggregationsResult } from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { PipelineActivities } from './activities.js';
 
 export * from '@cube-jobs/temporal-workflows/workflows';
@@ -50,7 +46,7 @@ export async function nightlyPipeline(input: NightlyPipelineInput): Promise<Nigh
     return { rowsLoaded, jobsBuilt: build.jobs.length, outcome: build.outcome };
   } catch (error) {
     const cause = error instanceof Error ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === BUILD_FAILURE_TYPES.buildFailed) {
+    if (cause instanceof ApplicationFailure && cause.type === ERROR_NAMES.buildFailed) {
       await report({ day: input.day, outcome: 'failed', jobs: 0, message: cause.message });
       return { rowsLoaded, jobsBuilt: 0, outcome: 'failed' };
     }

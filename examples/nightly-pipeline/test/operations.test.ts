@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { createCubeJobsClient } from '@cube-jobs/core';
-import { cubeJobsPlugin, deleteBuildSchedule, describeBuildSchedule } from '@cube-jobs/temporal-workflows';
+import { cubeJobsPlugin } from '@cube-jobs/temporal-workflows';
 import { startFakeCube, type FakeCube } from '@cube-jobs/testing';
 import { createLocalTestEnvironment } from '@cube-jobs/testing/temporal';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -27,13 +27,18 @@ after(async () => {
   await env?.teardown();
 });
 
-test('a nightly schedule: skip on overlap, Berlin time', async () => {
-  const id = await scheduleNightlyBuild(env.client, 'ops-test');
-  const described = await describeBuildSchedule(env.client, id);
-  assert.equal(described.overlap, 'SKIP');
-  assert.deepEqual(described.selector?.cubes, ['orders']);
-  assert.equal(described.nextRuns.length > 0, true);
-  await deleteBuildSchedule(env.client, id);
+test('a nightly schedule: skip on overlap, Berlin time, driven through its ScheduleHandle', async () => {
+  const schedule = await scheduleNightlyBuild(env.client, 'ops-test');
+  const described = await schedule.describe();
+  assert.equal(described.scheduleId, 'orders-nightly');
+  assert.equal(described.policies.overlap, 'SKIP');
+  assert.equal(described.spec.timezone, 'Europe/Berlin');
+  const input = described.action.args?.[0] as { selector?: { cubes?: string[] } } | undefined;
+  assert.deepEqual(input?.selector?.cubes, ['orders']);
+  assert.equal(described.info.nextActionTimes.length > 0, true);
+  await schedule.pause('quiet week');
+  assert.equal((await schedule.describe()).state.paused, true);
+  await schedule.delete();
 });
 
 test('fresh after the load: returns once a build that started after the call succeeded', async () => {

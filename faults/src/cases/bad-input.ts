@@ -5,7 +5,7 @@
  */
 import { createCubeJobsClient, CubeJobsConfigError, CubeJobsError, type CubeJobsClientOptions } from '@cube-jobs/core';
 import { readDemoConfig } from '@cube-jobs/demo-worker/env';
-import { buildPreAggregations, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows';
+import { buildPreAggregations, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CaseResult, FaultSuite } from '../context.js';

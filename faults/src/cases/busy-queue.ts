@@ -16,7 +16,7 @@ import {
   getBuildProgress,
   type BuildPreAggregationsInput,
   type BuildPreAggregationsResult,
-} from '@cube-jobs/temporal-workflows';
+} from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CaseResult, FaultSuite } from '../context.js';
 import { sleep } from '../context.js';

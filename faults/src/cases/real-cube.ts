@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSampleCube, startPostgres, type SpawnedSampleCube } from '@cube-jobs/sample-cube';
-import type { BuildPreAggregationsResult } from '@cube-jobs/temporal-workflows';
+import type { BuildPreAggregationsResult } from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { CaseResult, FaultSuite } from '../context.js';
 import { fastWait, selector, sleep } from '../context.js';
 

@@ -1,19 +1,26 @@
 /**
- * The failures `buildPreAggregations` ends with: non-retryable `ApplicationFailure`s whose `type` is one
- * of {@link BUILD_FAILURE_TYPES}, whose message names the jobs, and whose details carry them whole.
+ * The failures `buildPreAggregations` ends with: non-retryable `ApplicationFailure`s whose `type` is one of
+ * core's `ERROR_NAMES` (`buildFailed`, `waitTimeout`, `validation`: users match on that one constant) or
+ * {@link ACTIVITIES_MISSING_FAILURE_TYPE}; their messages name the jobs, their details carry them whole.
  *
  * Workflow-safe: builds failures from plain data.
  *
  * @module
  */
-import type { CubeJobsValidationError, JobState } from '@cube-jobs/core/protocol';
+import { ERROR_NAMES, type CubeJobsValidationError, type JobState } from '@cube-jobs/core/protocol';
 import { ApplicationFailure } from '@temporalio/common';
 import { describeJobs, unfinishedJobs } from './job-records.js';
-import { BUILD_FAILURE_TYPES, type BuildJob } from './types.js';
+import type { BuildJob } from './types.js';
+
+/**
+ * The failure type of a build whose worker does not host the cube-jobs activities (see `cubeJobsPlugin`):
+ * a setup error, not one of core's error classes.
+ */
+export const ACTIVITIES_MISSING_FAILURE_TYPE = 'CubeJobsActivitiesMissingError';
 
 /** Invalid workflow input: every bad field, before anything was sent to Cube. */
 export function invalidInputFailure(error: CubeJobsValidationError): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(error.message, BUILD_FAILURE_TYPES.invalidInput, { issues: error.issues });
+  return ApplicationFailure.nonRetryable(error.message, ERROR_NAMES.validation, { issues: error.issues });
 }
 
 /**
@@ -26,7 +33,7 @@ export function activitiesMissingFailure(taskQueue: string): ApplicationFailure 
       'Create it with `plugins: [cubeJobsPlugin({ client })]` (from @cube-jobs/temporal-workflows), or add ' +
       '`activities: createCubeJobsActivities({ client })` (from @cube-jobs/temporal-activities) to the same worker: ' +
       'the trigger runs as a local activity, on the worker that runs the workflow.',
-    BUILD_FAILURE_TYPES.activitiesMissing,
+    ACTIVITIES_MISSING_FAILURE_TYPE,
   );
 }
 
@@ -50,7 +57,7 @@ export function deadlineFailure(doing: string, cause: unknown, jobs: readonly Bu
   const listed = pending.length > 0 ? `: ${describeJobs(pending)}` : '';
   return ApplicationFailure.nonRetryable(
     `The deadline passed while ${doing}${lastErrorOf(cause)}; ${pending.length} pre-aggregation job(s) unfinished${listed}`,
-    BUILD_FAILURE_TYPES.deadline,
+    ERROR_NAMES.waitTimeout,
     { pendingJobs: pending },
   );
 }
@@ -60,7 +67,7 @@ export function waitDeadlineFailure(jobs: readonly BuildJob[]): ApplicationFailu
   const pending = unfinishedJobs(jobs);
   return ApplicationFailure.nonRetryable(
     `${pending.length} pre-aggregation job(s) still unfinished at the deadline: ${describeJobs(pending)}`,
-    BUILD_FAILURE_TYPES.deadline,
+    ERROR_NAMES.waitTimeout,
     { pendingJobs: pending },
   );
 }
@@ -82,7 +89,7 @@ export function buildFailedFailure({ failed, exhausted, maxRetriggers, counts }:
   const reason = exhausted > 0 ? ` (${exhausted} triggered again ${maxRetriggers} time(s) already)` : '';
   return ApplicationFailure.nonRetryable(
     `${failed.length} pre-aggregation job(s) failed${reason}: ${describeJobs(failed)}`,
-    BUILD_FAILURE_TYPES.buildFailed,
+    ERROR_NAMES.buildFailed,
     { failedJobs: failed, counts },
   );
 }

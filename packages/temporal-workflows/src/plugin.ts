@@ -15,8 +15,8 @@ import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/wor
 import { assertSearchAttributesRegistered } from './search-attributes-check.js';
 import { workflowsPath } from './workflows-path.js';
 
-/** The plugin's name, as Temporal reports it. */
-export const CUBE_JOBS_PLUGIN_NAME = 'cube-jobs';
+/** The plugin's name, as Temporal reports it (`plugin.name`). */
+const CUBE_JOBS_PLUGIN_NAME = 'cube-jobs';
 
 /** Options of {@link cubeJobsPlugin}. */
 export interface CubeJobsPluginOptions extends CubeJobsActivitiesOptions {
@@ -33,8 +33,8 @@ function hasWorkflowCode(options: Pick<WorkerOptions, 'workflowsPath' | 'workflo
   return options.workflowsPath !== undefined || options.workflowBundle !== undefined;
 }
 
-/** The worker plugin; create it with {@link cubeJobsPlugin}. */
-export class CubeJobsPlugin extends SimplePlugin {
+/** The worker plugin {@link cubeJobsPlugin} creates (not exported: users hold it as a `SimplePlugin`). */
+class CubeJobsPlugin extends SimplePlugin {
   readonly #registerWorkflows: boolean;
   readonly #searchAttributes: boolean;
 
@@ -88,8 +88,10 @@ export class CubeJobsPlugin extends SimplePlugin {
 }
 
 /**
- * A Temporal worker plugin that hosts the cube-jobs activities around `client` and, unless the worker
- * has its own workflow code, the `buildPreAggregations` workflow.
+ * A Temporal worker plugin (named `cube-jobs`) that hosts the cube-jobs activities around `client` and,
+ * unless the worker has its own workflow code, the `buildPreAggregations` and `refreshPreAggregations`
+ * workflows. With `searchAttributes: true`, the worker checks its namespace when it starts and `run()`
+ * rejects with `CubeJobsSearchAttributesMissingError` when attributes are missing.
  *
  * @example
  * ```ts
@@ -97,6 +99,6 @@ export class CubeJobsPlugin extends SimplePlugin {
  * const worker = await Worker.create({ connection, taskQueue: 'cube-jobs', plugins: [cubeJobsPlugin({ client })] });
  * ```
  */
-export function cubeJobsPlugin(options: CubeJobsPluginOptions): CubeJobsPlugin {
+export function cubeJobsPlugin(options: CubeJobsPluginOptions): SimplePlugin {
   return new CubeJobsPlugin(options);
 }

@@ -17,7 +17,7 @@ export interface RequestRefreshOptions {
   readonly taskQueue?: string;
   /** Names the Cube deployment in the workflow id. @default 'default' */
   readonly deployment?: string;
-  /** The refresh workflow's id. @default {@link refreshWorkflowId} of the selector */
+  /** The refresh workflow's id. @default `cube-preagg-refresh:<deployment>:<hash of the selector>` */
   readonly workflowId?: string;
   /** How builds wait (used when this request starts the workflow). */
   readonly wait?: BuildWaitOptions;

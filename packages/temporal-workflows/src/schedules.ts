@@ -1,7 +1,8 @@
 /**
  * Rebuild on a calendar: a Temporal Schedule that starts `buildPreAggregations` for a selector (what
- * Cube's own `scheduledRefresh` does, owned by your orchestrator), and helpers to describe, pause, resume
- * and delete it. Node side.
+ * Cube's own `scheduledRefresh` does, owned by your orchestrator). The rest is Temporal's own API: the
+ * returned `ScheduleHandle` pauses, unpauses, describes, triggers and deletes it
+ * (`client.schedule.getHandle(id)` gets it again), and `client.schedule.list()` lists schedules. Node side.
  *
  * @module
  */
@@ -12,7 +13,7 @@ import {
   type PreAggregationSelectorInput,
   type ValidationIssue,
 } from '@cube-jobs/core/protocol';
-import type { Client, ScheduleDescription, ScheduleHandle, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Client, ScheduleHandle, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { buildPreAggregations } from './build-workflow.js';
 import { describeSelector } from './summaries.js';
@@ -41,6 +42,7 @@ export interface BuildScheduleOptions {
   readonly scheduleId: string;
   /** What every run builds (recorded in history: no secrets in security contexts). */
   readonly selector: PreAggregationSelectorInput;
+  /** When it fires: `cron` and/or `every`, in `timezone`. */
   readonly spec: BuildScheduleSpec;
   /** @default {@link CUBE_JOBS_TASK_QUEUE} */
   readonly taskQueue?: string;
@@ -56,26 +58,6 @@ export interface BuildScheduleOptions {
   readonly paused?: boolean;
   /** A note shown with the schedule (e.g. why it is paused). */
   readonly note?: string;
-}
-
-/** A schedule's state, in the terms of this module. */
-export interface BuildScheduleDescription {
-  readonly scheduleId: string;
-  readonly paused: boolean;
-  readonly note: string | undefined;
-  /** The selector its runs build. */
-  readonly selector: BuildPreAggregationsInput['selector'] | undefined;
-  readonly overlap: ScheduleOverlapPolicy;
-  /** The next few times it fires. */
-  readonly nextRuns: Date[];
-  /** Recent runs: when they were due and their workflow ids. */
-  readonly recentRuns: ReadonlyArray<{ readonly scheduledAt: Date; readonly workflowId: string }>;
-  /** Workflow ids of runs still building. */
-  readonly runningWorkflowIds: string[];
-  /** Runs skipped because the previous one still built (overlap policy). */
-  readonly skippedOverlap: number;
-  /** Runs started so far. */
-  readonly runs: number;
 }
 
 const asList = <T>(value: T | readonly T[] | undefined): T[] =>
@@ -136,16 +118,19 @@ function scheduleBody(options: BuildScheduleOptions) {
 }
 
 /**
- * Creates a schedule that starts `buildPreAggregations` for a selector. Validates everything first and
- * throws `CubeJobsValidationError` naming each bad field.
+ * Creates a schedule that starts `buildPreAggregations` for a selector (a run due while the previous one
+ * still builds is skipped unless `overlap` says otherwise). Validates everything first and throws
+ * `CubeJobsValidationError` naming each bad field. Returns Temporal's `ScheduleHandle`: `pause(note)`,
+ * `unpause()`, `describe()` (the selector is `action.args[0].selector`), `trigger()`, `delete()`.
  *
  * @example
  * ```ts
- * await createBuildSchedule(client, {
+ * const schedule = await createBuildSchedule(client, {
  *   scheduleId: 'orders-nightly',
  *   selector: { contexts: [{ securityContext: {} }], timezones: ['UTC'], cubes: ['orders'] },
  *   spec: { cron: '0 3 * * *', timezone: 'Europe/Berlin', jitter: '5m' },
  * });
+ * await schedule.pause('warehouse maintenance'); // later: client.schedule.getHandle('orders-nightly').unpause()
  * ```
  */
 export async function createBuildSchedule(client: Client, options: BuildScheduleOptions): Promise<ScheduleHandle> {
@@ -155,63 +140,4 @@ export async function createBuildSchedule(client: Client, options: BuildSchedule
     ...body,
     state: { paused: options.paused ?? false, ...(options.note === undefined ? {} : { note: options.note }) },
   });
-}
-
-/** Replaces a schedule's selector, spec and policies (its paused state stays). */
-export async function updateBuildSchedule(client: Client, options: BuildScheduleOptions): Promise<void> {
-  const body = scheduleBody(options);
-  await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, ...body }));
-}
-
-/** Describes a schedule: paused, next and recent runs, runs skipped by the overlap policy. */
-export async function describeBuildSchedule(client: Client, scheduleId: string): Promise<BuildScheduleDescription> {
-  return summarize(await client.schedule.getHandle(scheduleId).describe());
-}
-
-/** The description's parts this module reports. */
-function summarize(description: ScheduleDescription): BuildScheduleDescription {
-  const action = description.action;
-  const args = action.type === 'startWorkflow' ? (action.args as unknown[] | undefined) : undefined;
-  const input = args?.[0] as BuildPreAggregationsInput | undefined;
-  return {
-    scheduleId: description.scheduleId,
-    paused: description.state.paused,
-    note: description.state.note,
-    selector: input?.selector,
-    overlap: description.policies.overlap,
-    nextRuns: description.info.nextActionTimes,
-    recentRuns: description.info.recentActions.map((run) => ({
-      scheduledAt: run.scheduledAt,
-      workflowId: run.action.workflow.workflowId,
-    })),
-    runningWorkflowIds: description.info.runningActions.map((run) => run.workflow.workflowId),
-    skippedOverlap: description.info.numActionsSkippedOverlap,
-    runs: description.info.numActionsTaken,
-  };
-}
-
-/** Pauses a schedule (running builds go on); `note` says why. */
-export async function pauseBuildSchedule(client: Client, scheduleId: string, note?: string): Promise<void> {
-  await client.schedule.getHandle(scheduleId).pause(note);
-}
-
-/** Resumes a paused schedule. */
-export async function unpauseBuildSchedule(client: Client, scheduleId: string, note?: string): Promise<void> {
-  await client.schedule.getHandle(scheduleId).unpause(note);
-}
-
-/** Deletes a schedule (running builds go on). */
-export async function deleteBuildSchedule(client: Client, scheduleId: string): Promise<void> {
-  await client.schedule.getHandle(scheduleId).delete();
-}
-
-/** Ids of the schedules that start `buildPreAggregations`. */
-export async function listBuildSchedules(client: Client): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const schedule of client.schedule.list()) {
-    if (schedule.action?.type === 'startWorkflow' && schedule.action.workflowType === 'buildPreAggregations') {
-      ids.push(schedule.scheduleId);
-    }
-  }
-  return ids.sort();
 }

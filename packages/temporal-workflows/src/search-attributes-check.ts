@@ -9,7 +9,10 @@
  * @module
  */
 import type { SearchAttributeType } from '@temporalio/common';
-import { CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS, type AnySearchAttributeKey } from './search-attributes.js';
+import { CUBE_JOBS_SEARCH_ATTRIBUTES, type AnySearchAttributeKey } from './search-attributes.js';
+
+/** Every cube-jobs key: what the check looks for unless told otherwise. */
+const ALL_KEYS: readonly AnySearchAttributeKey[] = Object.values(CUBE_JOBS_SEARCH_ATTRIBUTES);
 
 /** What the check needs of a connection (a client `Connection` and a worker's `NativeConnection` both fit). */
 export interface VisibilityConnection {
@@ -44,7 +47,7 @@ const INVALID_ARGUMENT = 3;
 export async function findMissingSearchAttributes(
   connection: VisibilityConnection,
   namespace: string,
-  keys: readonly AnySearchAttributeKey[] = CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
+  keys: readonly AnySearchAttributeKey[] = ALL_KEYS,
 ): Promise<AnySearchAttributeKey[]> {
   const missing: AnySearchAttributeKey[] = [];
   for (const key of keys) {
@@ -66,7 +69,7 @@ export async function findMissingSearchAttributes(
  */
 export function searchAttributesCreateCommand(
   namespace: string,
-  keys: readonly AnySearchAttributeKey[] = CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
+  keys: readonly AnySearchAttributeKey[] = ALL_KEYS,
 ): string {
   const byType = new Map<SearchAttributeType, AnySearchAttributeKey[]>();
   for (const key of keys) byType.set(key.type, [...(byType.get(key.type) ?? []), key]);

@@ -18,7 +18,12 @@ import type { BuildPhase } from './types.js';
 /** A typed search attribute key (`@temporalio/common` does not export its type by name). */
 export type AnySearchAttributeKey = ReturnType<typeof defineSearchAttributeKey<SearchAttributeType>>;
 
-/** The typed search attribute keys of a build. Register each on the namespace with its type. */
+/**
+ * The typed search attribute keys a build upserts (with `cubeJobsPlugin({ client, searchAttributes: true })`).
+ * Register each on the namespace with its type; read them with
+ * `(await handle.describe()).typedSearchAttributes.get(CUBE_JOBS_SEARCH_ATTRIBUTES.phase)`; a dev server
+ * registers them all with `searchAttributes: Object.values(CUBE_JOBS_SEARCH_ATTRIBUTES)`.
+ */
 export const CUBE_JOBS_SEARCH_ATTRIBUTES = {
   /** Pre-aggregations the selector names (`cube.preAggregation`). */
   preAggregations: defineSearchAttributeKey('CubeJobsPreAggregations', SearchAttributeType.KEYWORD_LIST),
@@ -31,10 +36,6 @@ export const CUBE_JOBS_SEARCH_ATTRIBUTES = {
   /** Jobs that did not build (set when the build ends). */
   failedJobs: defineSearchAttributeKey('CubeJobsFailedJobs', SearchAttributeType.INT),
 } as const;
-
-/** Every key of {@link CUBE_JOBS_SEARCH_ATTRIBUTES}, e.g. for a dev server's `searchAttributes` option. */
-export const CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS: readonly AnySearchAttributeKey[] =
-  Object.values(CUBE_JOBS_SEARCH_ATTRIBUTES);
 
 /** What a selector builds, as search attribute values (lists left out when the selector names none). */
 export function selectorSearchAttributes(selector: PreAggregationSelector): SearchAttributeUpdatePair[] {

@@ -3,16 +3,11 @@
  *
  * @module
  */
-import {
-  ERROR_NAMES,
-  type AmbiguousJobAction,
-  type JobState,
-  type PreAggregationSelector,
-} from '@cube-jobs/core/protocol';
-import type { JobRecord, JobTarget } from '@cube-jobs/temporal-activities';
+import type { AmbiguousJobAction, JobState, PreAggregationSelector } from '@cube-jobs/core/protocol';
+import type { JobRecord } from '@cube-jobs/temporal-activities';
 import type { Duration } from '@temporalio/common';
 
-/** The task queue the demo and the docs use. */
+/** The task queue our helpers (schedules, backfills, `requestRefresh`), the CLI and the demo use unless told otherwise. */
 export const CUBE_JOBS_TASK_QUEUE = 'cube-jobs';
 
 /** How the workflow waits for the jobs. */
@@ -140,16 +135,5 @@ export interface BuildPreAggregationsResult {
   readonly durationMs: number;
 }
 
-/** The signature of `buildPreAggregations`, for typed child-workflow and continue-as-new calls. */
+/** The signature of `buildPreAggregations`, for typed continue-as-new and handles inside the package. */
 export type BuildWorkflow = (input: BuildPreAggregationsInput) => Promise<BuildPreAggregationsResult>;
-
-/** Failure types the workflow raises, as `ApplicationFailure.type` (core's error names). */
-export const BUILD_FAILURE_TYPES = {
-  buildFailed: ERROR_NAMES.buildFailed,
-  deadline: ERROR_NAMES.waitTimeout,
-  invalidInput: ERROR_NAMES.validation,
-  /** The worker running the workflow does not host the cube-jobs activities (see `cubeJobsPlugin`). */
-  activitiesMissing: 'CubeJobsActivitiesMissingError',
-} as const;
-
-export type { JobTarget };

@@ -6,13 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import {
-  buildPreAggregations,
-  buildWorkflowId,
-  describeBuildProgress,
-  getBuildProgress,
-  type BuildPreAggregationsInput,
-} from '../src/index.js';
+import { buildWorkflowId, describeBuildProgress } from '../src/index.js';
+import { buildPreAggregations, getBuildProgress, type BuildPreAggregationsInput } from '../src/workflow-safe.js';
 import { baseSelector, createWorker, failureOf, fastWait, startCube, useBuildEnvironment } from './environment.js';
 import { equalSelectors, ordersByMonth } from './selectors.js';
 

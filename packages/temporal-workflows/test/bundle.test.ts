@@ -7,7 +7,7 @@ import { workflowsPath } from '../src/index.js';
 /** Every entry that claims to be safe in the workflow sandbox, as a module path. */
 const SANDBOX_SAFE_ENTRIES = {
   '@cube-jobs/temporal-workflows/workflows': workflowsPath,
-  '@cube-jobs/temporal-workflows/workflow': fileURLToPath(new URL('../src/workflow.ts', import.meta.url)),
+  '@cube-jobs/temporal-workflows/workflow-safe': fileURLToPath(new URL('../src/workflow-safe.ts', import.meta.url)),
   '@cube-jobs/core/protocol': createRequire(import.meta.url).resolve('@cube-jobs/core/protocol'),
 };
 
@@ -32,13 +32,32 @@ describe('workflow bundle', () => {
       }
     },
   );
+});
 
-  test('the workflow entry carries the workflow and what workflow code needs', async () => {
-    const entry = await import('../src/workflow.js');
-    expect(typeof entry.buildPreAggregations).toBe('function');
-    expect(entry.BUILD_FAILURE_TYPES.buildFailed).toBe('PreAggregationBuildFailedError');
+describe('entry points', () => {
+  test('the workflow-safe entry carries the workflow, its query and the task queue (and types)', async () => {
+    const entry = await import('../src/workflow-safe.js');
+    expect(Object.keys(entry).sort()).toEqual(['CUBE_JOBS_TASK_QUEUE', 'buildPreAggregations', 'getBuildProgress']);
     expect(entry.CUBE_JOBS_TASK_QUEUE).toBe('cube-jobs');
-    expect(typeof entry.parseSelector).toBe('function');
     expect(entry.getBuildProgress.name).toBe('getBuildProgress');
+  });
+
+  test('the workflows module exports the workflows and their query and update, nothing else', async () => {
+    const entry: Record<string, unknown> = await import('../src/workflows.js');
+    const functions = Object.keys(entry).filter((name) => typeof entry[name] === 'function');
+    expect(functions.sort()).toEqual(['buildPreAggregations', 'refreshPreAggregations']);
+    expect(Object.keys(entry).sort()).toEqual([
+      'buildPreAggregations',
+      'getBuildProgress',
+      'getRefreshState',
+      'refreshPreAggregations',
+      'requestRefreshUpdate',
+    ]);
+  });
+
+  test('the package root and the workflow-safe entry share no name', async () => {
+    const root = Object.keys(await import('../src/index.js'));
+    const workflowSafe = Object.keys(await import('../src/workflow-safe.js'));
+    expect(root.filter((name) => workflowSafe.includes(name))).toEqual([]);
   });
 });

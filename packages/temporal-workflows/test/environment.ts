@@ -17,12 +17,9 @@ import {
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
-import {
-  buildPreAggregations,
-  workflowsPath,
-  type AnySearchAttributeKey,
-  type BuildPreAggregationsInput,
-} from '../src/index.js';
+import { workflowsPath } from '../src/index.js';
+import type { AnySearchAttributeKey } from '../src/search-attributes.js';
+import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/workflow-safe.js';
 
 let runtimeInstalled = false;
 
@@ -49,7 +46,7 @@ export async function startTemporal(
   server: { searchAttributes?: AnySearchAttributeKey[] } = {},
 ): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return createLocalTestEnvironment({ executable: inject('temporalExecutable'), server });
+  return createLocalTestEnvironment({ server: { ...server, executable: inject('temporalExecutable') } });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

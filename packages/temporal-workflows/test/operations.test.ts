@@ -9,22 +9,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, test } from 'vitest';
 import { CubeJobsValidationError } from '@cube-jobs/core';
-import {
-  backfillBuilds,
-  backfillRanges,
-  createBuildSchedule,
-  cubeJobsPlugin,
-  deleteBuildSchedule,
-  describeBuildSchedule,
-  getRefreshState,
-  listBuildSchedules,
-  pauseBuildSchedule,
-  refreshWorkflowId,
-  requestRefresh,
-  sendRefreshRequest,
-  unpauseBuildSchedule,
-  waitForRefresh,
-} from '../src/index.js';
+import { backfillRanges } from '../src/backfill.js';
+import { backfillBuilds, createBuildSchedule, cubeJobsPlugin, requestRefresh } from '../src/index.js';
+import { refreshWorkflowId, sendRefreshRequest, waitForRefresh } from '../src/refresh-client.js';
+import { getRefreshState } from '../src/workflows.js';
 import { baseSelector, startCube, useBuildEnvironment, workflowBundle } from './environment.js';
 import { ordersByMonth } from './selectors.js';
 
@@ -113,38 +101,50 @@ describe('backfillBuilds', () => {
   });
 });
 
-describe('build schedules', () => {
-  test('fires, skips a run while one still builds, pauses, lists and deletes', async () => {
+describe('createBuildSchedule', () => {
+  test('fires, skips a run while one still builds; its ScheduleHandle describes, pauses and deletes', async () => {
     const { cube, client } = await startCube({ buildDurationMs: 4000 });
     const { worker, taskQueue } = await pluginWorker(client);
     const scheduleId = `orders-${randomUUID()}`;
     await worker.runUntil(async () => {
-      await createBuildSchedule(build.env.client, {
+      const schedule = await createBuildSchedule(build.env.client, {
         scheduleId,
         selector: { ...baseSelector, preAggregations: ['orders.by_status'] },
         spec: { every: '1s' },
         taskQueue,
         wait: { pollInterval: 100 },
       });
+      expect(schedule.scheduleId).toBe(scheduleId);
       // While the first build runs (4 s), runs falling due are skipped (overlap: SKIP).
-      await until(async () => (await describeBuildSchedule(build.env.client, scheduleId)).skippedOverlap >= 2);
-      const described = await describeBuildSchedule(build.env.client, scheduleId);
-      expect(described.runs).toBe(1);
-      expect(described.runningWorkflowIds).toHaveLength(1);
-      expect(described.runningWorkflowIds[0]).toMatch(new RegExp(`^${scheduleId}-`));
-      expect(described.overlap).toBe('SKIP');
-      expect(described.selector?.preAggregations).toEqual(['orders.by_status']);
+      await until(async () => (await schedule.describe()).info.numActionsSkippedOverlap >= 2);
+      const described = await schedule.describe();
+      expect(described.info.numActionsTaken).toBe(1);
+      expect(described.info.runningActions.map((run) => run.workflow.workflowId)).toEqual([
+        expect.stringMatching(new RegExp(`^${scheduleId}-`)),
+      ]);
+      expect(described.policies.overlap).toBe('SKIP');
+      expect(described.action).toMatchObject({
+        type: 'startWorkflow',
+        workflowType: 'buildPreAggregations',
+        args: [{ selector: { preAggregations: ['orders.by_status'] } }],
+      });
       expect(posts(cube)).toHaveLength(1);
-      expect(await listBuildSchedules(build.env.client)).toContain(scheduleId);
+      // Temporal's list finds it by its workflow type (what `cube-jobs schedule list` filters on).
+      const listed: string[] = [];
+      for await (const summary of build.env.client.schedule.list()) {
+        if (summary.action?.type === 'startWorkflow' && summary.action.workflowType === 'buildPreAggregations')
+          listed.push(summary.scheduleId);
+      }
+      expect(listed).toContain(scheduleId);
 
-      await pauseBuildSchedule(build.env.client, scheduleId, 'maintenance');
-      const paused = await describeBuildSchedule(build.env.client, scheduleId);
-      expect([paused.paused, paused.note]).toEqual([true, 'maintenance']);
-      await unpauseBuildSchedule(build.env.client, scheduleId);
-      expect((await describeBuildSchedule(build.env.client, scheduleId)).paused).toBe(false);
+      await schedule.pause('maintenance');
+      const paused = await schedule.describe();
+      expect([paused.state.paused, paused.state.note]).toEqual([true, 'maintenance']);
+      await build.env.client.schedule.getHandle(scheduleId).unpause();
+      expect((await schedule.describe()).state.paused).toBe(false);
 
-      await deleteBuildSchedule(build.env.client, scheduleId);
-      await expect(describeBuildSchedule(build.env.client, scheduleId)).rejects.toThrow(ScheduleNotFoundError);
+      await schedule.delete();
+      await expect(schedule.describe()).rejects.toThrow(ScheduleNotFoundError);
     });
   });
 
@@ -159,7 +159,7 @@ describe('build schedules', () => {
     await attempt.catch((error: CubeJobsValidationError) => {
       expect(error.issues.map((issue) => issue.path)).toEqual(['spec', 'spec.timezone', 'selector.contexts']);
     });
-    await expect(describeBuildSchedule(build.env.client, scheduleId)).rejects.toThrow(ScheduleNotFoundError);
+    await expect(build.env.client.schedule.getHandle(scheduleId).describe()).rejects.toThrow(ScheduleNotFoundError);
   });
 });
 

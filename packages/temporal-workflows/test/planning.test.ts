@@ -18,7 +18,8 @@ import {
 } from '../src/retrigger-plan.js';
 import { pollScheduleOf } from '../src/wait-modes.js';
 import { equalSelectors } from './selectors.js';
-import { buildWorkflowId, type BuildJob } from '../src/index.js';
+import { buildWorkflowId } from '../src/index.js';
+import type { BuildJob } from '../src/workflow-safe.js';
 
 const selector = {
   contexts: [{ securityContext: { tenant: 't1' } }],

@@ -7,16 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createCubeJobsClient } from '@cube-jobs/core';
 import { freePort } from '@cube-jobs/testing';
+import { SimplePlugin } from '@temporalio/plugin';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, test } from 'vitest';
-import {
-  buildPreAggregations,
-  BUILD_FAILURE_TYPES,
-  cubeJobsPlugin,
-  CUBE_JOBS_PLUGIN_NAME,
-  CubeJobsSearchAttributesMissingError,
-  workflowsPath,
-} from '../src/index.js';
+import { cubeJobsPlugin, CubeJobsSearchAttributesMissingError, workflowsPath } from '../src/index.js';
+import { buildPreAggregations } from '../src/workflow-safe.js';
 import { baseSelector, capturedLogs, failureOf, startCube, useBuildEnvironment } from './environment.js';
 
 const build = useBuildEnvironment();
@@ -27,7 +22,8 @@ describe('cubeJobsPlugin', () => {
     const { cube, client } = await startCube();
     const taskQueue = `plugin-${randomUUID()}`;
     const plugin = cubeJobsPlugin({ client });
-    expect(plugin.name).toBe(CUBE_JOBS_PLUGIN_NAME);
+    expect(plugin).toBeInstanceOf(SimplePlugin);
+    expect(plugin.name).toBe('cube-jobs');
     const worker = await Worker.create({ connection: build.env.nativeConnection, taskQueue, plugins: [plugin] });
     const workflowId = `plugin-${randomUUID()}`;
     const result = await worker.runUntil(
@@ -126,7 +122,7 @@ describe('a worker without the activities', () => {
         ),
     );
     const failure = failureOf(outcome);
-    expect(failure.type).toBe(BUILD_FAILURE_TYPES.activitiesMissing);
+    expect(failure.type).toBe('CubeJobsActivitiesMissingError');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain(`task queue "${taskQueue}"`);
     expect(failure.message).toContain('cubeJobsPlugin({ client })');
@@ -161,7 +157,7 @@ describe('Cube unreachable when the build starts', () => {
         ),
     );
     const failure = failureOf(outcome);
-    expect(failure.type).toBe(BUILD_FAILURE_TYPES.deadline);
+    expect(failure.type).toBe('PreAggregationWaitTimeoutError');
     expect(failure.message).toContain(`${apiUrl}/v1/pre-aggregations/jobs`);
     expect(capturedLogs.slice(logsBefore).filter((line) => line.includes('TMPRL1104'))).toEqual([]);
     const history = await build.env.client.workflow.getHandle(workflowId).fetchHistory();

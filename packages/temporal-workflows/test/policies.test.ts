@@ -4,7 +4,7 @@
  */
 import { createCubeJobsClient } from '@cube-jobs/core';
 import { describe, expect, test } from 'vitest';
-import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/index.js';
+import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/workflow-safe.js';
 import { baseSelector, createWorker, failureOf, fastWait, startCube, useBuildEnvironment } from './environment.js';
 
 const devServer = useBuildEnvironment();

@@ -9,7 +9,8 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FakeCubeModel } from '@cube-jobs/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { buildPreAggregations, requestRefresh, type BuildPreAggregationsInput } from '../src/index.js';
+import { requestRefresh } from '../src/index.js';
+import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/workflow-safe.js';
 import {
   baseSelector,
   createWorker,

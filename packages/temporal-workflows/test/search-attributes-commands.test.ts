@@ -12,13 +12,9 @@ import { resolveTemporalCli } from '@cube-jobs/testing';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, test } from 'vitest';
-import {
-  buildPreAggregations,
-  CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
-  cubeJobsPlugin,
-  CubeJobsSearchAttributesMissingError,
-  findMissingSearchAttributes,
-} from '../src/index.js';
+import { CUBE_JOBS_SEARCH_ATTRIBUTES, cubeJobsPlugin, CubeJobsSearchAttributesMissingError } from '../src/index.js';
+import { findMissingSearchAttributes } from '../src/search-attributes-check.js';
+import { buildPreAggregations } from '../src/workflow-safe.js';
 import { baseSelector, startCube, useBuildEnvironment } from './environment.js';
 
 const execFileAsync = promisify(execFile);
@@ -124,7 +120,7 @@ async function registeredAttributes(
 
 /** Every cube-jobs attribute with the type the operator API reports for it. */
 const expectedAttributes = Object.fromEntries(
-  CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS.map((key) => [
+  Object.values(CUBE_JOBS_SEARCH_ATTRIBUTES).map((key) => [
     key.name,
     temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`],
   ]),
@@ -180,7 +176,7 @@ describe("the README's commands", () => {
     expect(lists.length).toBeGreaterThan(0);
 
     expect(await findMissingSearchAttributes(build.env.connection, 'default')).toHaveLength(
-      CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS.length,
+      Object.keys(CUBE_JOBS_SEARCH_ATTRIBUTES).length,
     );
     for (const line of creates) await runPrinted(line, build.env.address);
     expect(await registeredAttributes(build.env)).toMatchObject(expectedAttributes);

@@ -7,19 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, test } from 'vitest';
-import {
-  buildPreAggregations,
-  CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS,
-  CUBE_JOBS_SEARCH_ATTRIBUTES,
-  cubeJobsPlugin,
-  findMissingSearchAttributes,
-  workflowsPath,
-  type BuildPreAggregationsInput,
-} from '../src/index.js';
+import { CUBE_JOBS_SEARCH_ATTRIBUTES, cubeJobsPlugin, workflowsPath } from '../src/index.js';
+import { findMissingSearchAttributes } from '../src/search-attributes-check.js';
+import { buildPreAggregations, type BuildPreAggregationsInput } from '../src/workflow-safe.js';
 import { baseSelector, startCube, useBuildEnvironment } from './environment.js';
 import { ordersByMonth } from './selectors.js';
 
-const build = useBuildEnvironment({ searchAttributes: [...CUBE_JOBS_SEARCH_ATTRIBUTE_KEYS] });
+const build = useBuildEnvironment({ searchAttributes: Object.values(CUBE_JOBS_SEARCH_ATTRIBUTES) });
 
 const input: BuildPreAggregationsInput = {
   selector: { ...baseSelector, preAggregations: ['orders.by_month'] },

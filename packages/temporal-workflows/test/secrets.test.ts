@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { buildPreAggregations } from '../src/index.js';
+import { buildPreAggregations } from '../src/workflow-safe.js';
 import { baseSelector, capturedLogs, createWorker, fastWait, startCube, startTemporal } from './environment.js';
 
 /** The history as text with every payload decoded, so a secret inside a payload would show. */

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import type { CubeJobsClient } from '@cube-jobs/core';
 import type { FakeCube } from '@cube-jobs/testing';
-import { buildPreAggregations, type BuildWaitOptions } from '../src/index.js';
+import { buildPreAggregations, type BuildWaitOptions } from '../src/workflow-safe.js';
 import { baseSelector, createWorker, fastWait, startCube, useBuildEnvironment } from './environment.js';
 
 const devServer = useBuildEnvironment();

@@ -6,13 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, test } from 'vitest';
 import { parseSelector } from '@cube-jobs/core';
-import {
-  buildPreAggregations,
-  cubeJobsPlugin,
-  describeSelector,
-  refreshWorkflowId,
-  requestRefresh,
-} from '../src/index.js';
+import { cubeJobsPlugin, requestRefresh } from '../src/index.js';
+import { refreshWorkflowId } from '../src/refresh-client.js';
+import { describeSelector } from '../src/summaries.js';
+import { buildPreAggregations } from '../src/workflow-safe.js';
 import { baseSelector, startCube, useBuildEnvironment, workflowBundle } from './environment.js';
 
 const build = useBuildEnvironment();

@@ -17,7 +17,8 @@ import { Client } from '@temporalio/client';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildPreAggregations, cubeJobsPlugin, workflowsPath } from '../src/index.js';
+import { cubeJobsPlugin, workflowsPath } from '../src/index.js';
+import { buildPreAggregations } from '../src/workflow-safe.js';
 import { baseSelector, startCube, useBuildEnvironment } from './environment.js';
 
 const build = useBuildEnvironment();
