@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { spawnSampleCube } from '@cube-jobs/sample-cube';
 import { startDevServer } from '@cube-jobs/testing/temporal';
-import { buildWorkflowId, CUBE_JOBS_SEARCH_ATTRIBUTES } from '@cube-jobs/temporal-workflows';
+import { buildWorkflowId, CUBE_JOBS_SEARCH_ATTRIBUTES, describeSelector } from '@cube-jobs/temporal-workflows';
 import { buildPreAggregations, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -154,7 +154,8 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `demo: ${title.split(':')[0]}`,
+      staticSummary: `demo: ${describeSelector(input.selector)}`,
+      memo: { selector: describeSelector(input.selector) },
       args: [input],
     });
     say(

@@ -24,6 +24,7 @@
 export { cubeJobsPlugin, type CubeJobsPluginOptions } from './plugin.js';
 export { workflowsPath } from './workflows-path.js';
 export { buildWorkflowId } from './workflow-id.js';
+export { describeSelector } from './summaries.js';
 export { describeBuildProgress } from './live-progress.js';
 export { requestRefresh, type RequestRefreshOptions } from './refresh-client.js';
 export type { RefreshOutcome } from './refresh.js';

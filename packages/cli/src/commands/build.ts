@@ -11,7 +11,7 @@ import {
   type PreAggregationSelector,
   type WaitResult,
 } from '@cube-jobs/core';
-import { buildWorkflowId } from '@cube-jobs/temporal-workflows';
+import { buildWorkflowId, describeSelector } from '@cube-jobs/temporal-workflows';
 import { buildPreAggregations } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -128,7 +128,8 @@ async function buildWithTemporal(
       taskQueue: temporal.taskQueue,
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: 'build (cube-jobs CLI)',
+      staticSummary: `build (cube-jobs CLI): ${describeSelector(selector)}`,
+      memo: { selector: describeSelector(selector) },
       args: [{ selector }],
     });
     if (values['no-wait']) {
