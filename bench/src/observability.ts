@@ -52,7 +52,7 @@ const logger = new DefaultLogger('WARN');
 const plainBundle = await bundleWorkflowCode({ workflowsPath, logger });
 const tracedBundle = await bundleWorkflowCode({ workflowsPath, logger, plugins: [tracing] });
 const cube = await startFakeCube({ buildDurationMs: 300 });
-const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret });
 
 /** Runs `count` builds at once on a fresh worker; returns their workflow ids. */
 async function runBuilds(count: number, options: { searchAttributes: boolean; traced: boolean }): Promise<string[]> {

@@ -74,8 +74,7 @@ export function startBenchWorker(
   const client = createCubeJobsClient({
     apiUrl: cube.url,
     apiSecret: cube.apiSecret,
-    maxRetries: 0,
-    pollTickMs: scaled(1000),
+    advanced: { pollTickMs: scaled(1000) },
   });
   return Worker.create({
     connection: env.nativeConnection,

@@ -39,7 +39,7 @@ try {
     for (const { kind, workflow, args } of kinds) {
       const cube = await startFakeCube({ buildDurationMs: 500 });
       cube.setFaults(faults);
-      const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+      const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret });
       const taskQueue = `trigger-kind-${randomUUID()}`;
       const worker = await Worker.create({
         connection: env.nativeConnection,

@@ -18,7 +18,6 @@ const connection = await NativeConnection.connect({ address: process.env.TEMPORA
 const client = createCubeJobsClient({
   apiUrl: process.env.CUBE_API_URL as string,
   apiSecret: process.env.CUBE_API_SECRET,
-  maxRetries: 0,
   ...(process.env.STATUS_POLLING ? { statusPolling: process.env.STATUS_POLLING as 'shared' | 'independent' } : {}),
   ...(process.env.MAX_REQUESTS_PER_SECOND ? { maxRequestsPerSecond: Number(process.env.MAX_REQUESTS_PER_SECOND) } : {}),
   ...(process.env.STATUS_BATCH_SIZE ? { statusBatchSize: Number(process.env.STATUS_BATCH_SIZE) } : {}),

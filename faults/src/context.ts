@@ -168,7 +168,6 @@ export class FaultSuite {
     const client = createCubeJobsClient({
       apiUrl: cube.url,
       apiSecret: cube.apiSecret,
-      maxRetries: 0,
       timeoutMs: 2000,
       ...extra,
     });

@@ -18,7 +18,6 @@ const connection = await NativeConnection.connect({
 const client = createCubeJobsClient({
   apiUrl: process.env.CUBE_API_URL as string,
   apiSecret: process.env.CUBE_API_SECRET,
-  maxRetries: 0,
 });
 const worker = await Worker.create({
   connection,

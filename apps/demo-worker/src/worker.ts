@@ -23,15 +23,14 @@ export interface CubeAccess {
 }
 
 /**
- * A client for the worker's activities; Temporal's retry policy owns retries, so the client makes none.
+ * A client for the worker's activities, with the defaults (the activities send each request once and
+ * leave retries to Temporal and the wait loop; minted JWTs live an hour).
  * Its requests are counted on the Temporal runtime's metric meter.
  */
 export function createWorkerCubeClient(cube: CubeAccess): CubeJobsClient {
   return createCubeJobsClient({
     apiUrl: cube.apiUrl,
-    ...(cube.apiSecret ? { apiSecret: cube.apiSecret, tokenTtlMs: 15 * 60_000 } : { token: cube.token }),
-    maxRetries: 0,
-    timeoutMs: 30_000,
+    ...(cube.apiSecret ? { apiSecret: cube.apiSecret } : { token: cube.token }),
     onRequest: cubeRequestMetrics(Runtime.instance().metricMeter),
   });
 }

@@ -110,7 +110,7 @@ const CLIENT_CHECKS: ReadonlyArray<{
     name: 'client: trigger one month of orders.by_month (dateRange)',
     acceptable: ['1 job(s)', 'CubeJobsUnsupportedError'],
     run: async ({ url, apiSecret }) => {
-      const client = createCubeJobsClient({ apiUrl: url, apiSecret, maxRetries: 0 });
+      const client = createCubeJobsClient({ apiUrl: url, apiSecret, advanced: { maxRetries: 0 } });
       const tokens = await client.triggerBuild({
         contexts: [{ securityContext: {} }],
         timezones: ['UTC'],
@@ -124,7 +124,7 @@ const CLIENT_CHECKS: ReadonlyArray<{
     name: 'client: read an unknown token',
     acceptable: ['not_found'],
     run: async ({ url, apiSecret }) => {
-      const client = createCubeJobsClient({ apiUrl: url, apiSecret, maxRetries: 0 });
+      const client = createCubeJobsClient({ apiUrl: url, apiSecret, advanced: { maxRetries: 0 } });
       const [status] = await client.getJobStatuses(['0'.repeat(32)]);
       return status?.state ?? 'none';
     },

@@ -27,13 +27,12 @@ export async function parseBenchmark(): Promise<ParseResult> {
       },
     })),
   );
-  const fetch: NonNullable<CubeJobsClientOptions['fetch']> = () =>
+  const fetch: NonNullable<NonNullable<CubeJobsClientOptions['advanced']>['fetch']> = () =>
     Promise.resolve(new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }));
   const client = createCubeJobsClient({
     apiUrl: 'http://cube.invalid',
     token: 'bench-token-123',
-    fetch,
-    statusBatchSize: STATUSES,
+    advanced: { fetch, statusBatchSize: STATUSES },
   });
   const times: number[] = [];
   for (let i = 0; i < 15; i += 1) {

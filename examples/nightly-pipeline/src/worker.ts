@@ -21,7 +21,7 @@ export interface PipelineWorkerOptions {
 
 /** Creates the worker (call `run()` on it). */
 export async function createPipelineWorker(options: PipelineWorkerOptions): Promise<Worker> {
-  const client = createCubeJobsClient({ apiUrl: options.cubeApiUrl, apiSecret: options.cubeApiSecret, maxRetries: 0 });
+  const client = createCubeJobsClient({ apiUrl: options.cubeApiUrl, apiSecret: options.cubeApiSecret });
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',

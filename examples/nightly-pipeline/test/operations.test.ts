@@ -42,7 +42,7 @@ test('a nightly schedule: skip on overlap, Berlin time, driven through its Sched
 });
 
 test('fresh after the load: returns once a build that started after the call succeeded', async () => {
-  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: 'ops-test',

@@ -75,20 +75,16 @@ export async function badInput(suite: FaultSuite): Promise<CaseResult> {
     const remote: Array<[string, CubeJobsClientOptions, string]> = [
       [
         'unreachable Cube',
-        { apiUrl: 'http://127.0.0.1:9/cubejs-api', token: 'token-unreachable', maxRetries: 0 },
+        { apiUrl: 'http://127.0.0.1:9/cubejs-api', token: 'token-unreachable' },
         'CubeJobsConnectionError',
       ],
-      ['wrong secret', { apiUrl: cube.url, apiSecret: 'not-the-secret-at-all', maxRetries: 0 }, 'CubeJobsAuthError'],
+      ['wrong secret', { apiUrl: cube.url, apiSecret: 'not-the-secret-at-all' }, 'CubeJobsAuthError'],
       [
         'missing jobs scope',
-        { apiUrl: cube.url, apiSecret: cube.apiSecret, securityContext: { scopes: ['meta'] }, maxRetries: 0 },
+        { apiUrl: cube.url, apiSecret: cube.apiSecret, securityContext: { scopes: ['meta'] } },
         'CubeJobsMissingScopeError',
       ],
-      [
-        'unknown pre-aggregation',
-        { apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0 },
-        'CubeJobsBadRequestError',
-      ],
+      ['unknown pre-aggregation', { apiUrl: cube.url, apiSecret: cube.apiSecret }, 'CubeJobsBadRequestError'],
     ];
     for (const [name, options, type] of remote) {
       const error = await createCubeJobsClient(options)
@@ -120,7 +116,11 @@ export async function badInput(suite: FaultSuite): Promise<CaseResult> {
     ['token and secret', { apiUrl: cube.url, token: 'x-token-1', apiSecret: 'y-secret-1' }, 'options.token'],
     ['negative timeout', { apiUrl: cube.url, token: 'x-token-1', timeoutMs: -1 }, 'options.timeoutMs'],
     ['zero timeout', { apiUrl: cube.url, token: 'x-token-1', timeoutMs: 0 }, 'options.timeoutMs'],
-    ['fractional retries', { apiUrl: cube.url, token: 'x-token-1', maxRetries: 0.5 }, 'options.maxRetries'],
+    [
+      'fractional retries',
+      { apiUrl: cube.url, token: 'x-token-1', advanced: { maxRetries: 0.5 } },
+      'options.advanced.maxRetries',
+    ],
     ['unknown option', { apiUrl: cube.url, token: 'x-token-1', retries: 2 }, 'options.retries'],
   ];
   for (const [name, options, path] of clientOptions) {

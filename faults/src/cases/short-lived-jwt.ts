@@ -10,7 +10,7 @@ import { fastWait, selector } from '../context.js';
 export async function shortLivedJwt(suite: FaultSuite): Promise<CaseResult> {
   const cube = await suite.fake({ buildDurationMs: 8000 });
   const taskQueue = 'faults-jwt';
-  const { worker, connection } = await suite.inProcessWorker(cube, taskQueue, { tokenTtlMs: 2000 });
+  const { worker, connection } = await suite.inProcessWorker(cube, taskQueue, { advanced: { tokenTtlMs: 2000 } });
   const id = `jwt-${Date.now()}`;
   const [outcome] = await worker.runUntil(async () =>
     suite.settle([await suite.start(taskQueue, id, { selector, wait: fastWait })], 60_000),

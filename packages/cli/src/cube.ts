@@ -45,8 +45,8 @@ export function cubeClient(
   return createCubeJobsClient({
     apiUrl: access.apiUrl,
     ...(access.apiSecret ? { apiSecret: access.apiSecret } : { token: access.token }),
-    maxRetries: options.maxRetries ?? 1,
     timeoutMs: options.timeoutMs ?? 10_000,
+    advanced: { maxRetries: options.maxRetries ?? 1 },
   });
 }
 

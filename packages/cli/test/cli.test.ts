@@ -44,7 +44,11 @@ beforeAll(async () => {
   });
   cubeVars = { CUBE_API_URL: cube.url, CUBE_API_SECRET: cube.apiSecret };
   temporalVars = { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue };
-  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret, maxRetries: 0, pollTickMs: 50 });
+  const client = createCubeJobsClient({
+    apiUrl: cube.url,
+    apiSecret: cube.apiSecret,
+    advanced: { maxRetries: 0, pollTickMs: 50 },
+  });
   worker = await Worker.create({ connection: env.nativeConnection, taskQueue, plugins: [cubeJobsPlugin({ client })] });
   running = worker.run();
 });

@@ -21,7 +21,7 @@
  * @module
  */
 export { createCubeJobsClient, type CallOptions, type CubeJobsClient, type WaitForJobsOptions } from './client.js';
-export type { CubeJobsClientOptions, CubeRequestEvent } from './options.js';
+export type { AdvancedClientOptions, CubeJobsClientOptions, CubeRequestEvent } from './options.js';
 export { createJwtTokenProvider, type JwtTokenProviderOptions, type TokenProvider } from './auth.js';
 export type { JobMerge, JobState, JobStatus } from './job.js';
 export type { JobsPolicy } from './policy.js';

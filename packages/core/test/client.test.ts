@@ -390,8 +390,7 @@ describe('JWT from apiSecret', () => {
       apiUrl: 'http://cube.test',
       apiSecret: 'the-api-secret-xyz',
       securityContext: { tenant: 'a' },
-      tokenTtlMs: 2000,
-      fetch,
+      advanced: { tokenTtlMs: 2000, fetch },
     });
     await cube.triggerBuild(selector);
     await cube.triggerBuild(selector);
@@ -412,7 +411,7 @@ describe('JWT from apiSecret', () => {
     const cube = createCubeJobsClient({
       apiUrl: 'http://cube.test',
       token: () => Promise.resolve(`provided-token-${++n}`),
-      fetch,
+      advanced: { fetch },
     });
     await cube.triggerBuild(selector);
     await cube.triggerBuild(selector);

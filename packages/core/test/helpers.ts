@@ -1,5 +1,7 @@
-import { createCubeJobsClient, type CubeJobsClientOptions } from '../src/index.js';
-import { type FetchLike } from '../src/options.js';
+import { createCubeJobsClient, type AdvancedClientOptions, type CubeJobsClientOptions } from '../src/index.js';
+import type { AdvancedClientOptions as Advanced } from '../src/options.js';
+
+type FetchLike = NonNullable<Advanced['fetch']>;
 
 /** One recorded call of the scripted fetch. */
 export interface RecordedCall {
@@ -44,14 +46,31 @@ export const selector = { contexts: [{ securityContext: {} }], timezones: ['UTC'
 /** Backoff of a few milliseconds, so retries do not slow the tests down. */
 export const fast = { retryBaseDelayMs: 1, retryMaxDelayMs: 5 } as const;
 
-/** A client of a fake deployment over a scripted fetch, with fast retries and a 1 ms poller tick. */
-export function client(fetch: ReturnType<typeof scriptedFetch>, extra: Partial<CubeJobsClientOptions> = {}) {
+/** The options that sit at the top level; any other key given to {@link client} goes to `advanced`. */
+const TOP_LEVEL = new Set([
+  'apiUrl',
+  'apiSecret',
+  'token',
+  'securityContext',
+  'maxRequestsPerSecond',
+  'timeoutMs',
+  'honoursDateRange',
+  'onRequest',
+]);
+
+/**
+ * A client of a fake deployment over a scripted fetch, with fast retries and a 1 ms poller tick. `extra`
+ * takes top-level and expert options alike, flat.
+ */
+export function client(
+  fetch: ReturnType<typeof scriptedFetch>,
+  extra: Omit<CubeJobsClientOptions, 'apiUrl' | 'advanced'> & AdvancedClientOptions = {},
+) {
+  const entries = Object.entries(extra);
   return createCubeJobsClient({
     apiUrl: 'http://cube.test/cubejs-api',
     token: 'static-token-value',
-    fetch,
-    pollTickMs: 1,
-    ...fast,
-    ...extra,
+    ...Object.fromEntries(entries.filter(([key]) => TOP_LEVEL.has(key))),
+    advanced: { fetch, pollTickMs: 1, ...fast, ...Object.fromEntries(entries.filter(([key]) => !TOP_LEVEL.has(key))) },
   });
 }

@@ -92,7 +92,11 @@ describe('the fail-fast default', () => {
       () => json(200, answers[0]),
       () => json(200, answers[1]),
     );
-    const client = createCubeJobsClient({ apiUrl: 'http://cube.test', token: 'test-token-1', fetch, maxRetries: 0 });
+    const client = createCubeJobsClient({
+      apiUrl: 'http://cube.test',
+      token: 'test-token-1',
+      advanced: { fetch, maxRetries: 0 },
+    });
     const error = await client
       .waitForJobs({ tokens: ['a', 'b'], schedule: { initialPollIntervalMs: 1 } })
       .catch((e: unknown) => e);

@@ -48,7 +48,11 @@ describe('redaction', () => {
       sentToken = call.headers.authorization as string;
       return answer(sentToken);
     });
-    const cube = createCubeJobsClient({ apiUrl: 'http://cube.test', apiSecret: API_SECRET, fetch, maxRetries: 0 });
+    const cube = createCubeJobsClient({
+      apiUrl: 'http://cube.test',
+      apiSecret: API_SECRET,
+      advanced: { fetch, maxRetries: 0 },
+    });
     const error = await cube.triggerBuild(selector).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CubeJobsError);
     expect(sentToken).toMatch(/^eyJ/);
@@ -62,7 +66,7 @@ describe('redaction', () => {
   test('a static token is redacted from errors too', async () => {
     const token = 'static-opaque-token-abcdef';
     const fetch = scriptedFetch(() => json(403, { error: `Invalid token ${token}` }));
-    const error = await createCubeJobsClient({ apiUrl: 'http://cube.test', token, fetch })
+    const error = await createCubeJobsClient({ apiUrl: 'http://cube.test', token, advanced: { fetch } })
       .getJobStatuses(['a'])
       .catch((e: unknown) => e);
     expect(everythingIn(error)).not.toContain(token);

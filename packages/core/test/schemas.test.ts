@@ -91,7 +91,11 @@ describe('parseSelector', () => {
 
   test('an invalid selector sends no request', async () => {
     const fetch = scriptedFetch(() => json(200, ['t1']));
-    const client = createCubeJobsClient({ apiUrl: 'http://127.0.0.1:1/cubejs-api', token: 'static-token', fetch });
+    const client = createCubeJobsClient({
+      apiUrl: 'http://127.0.0.1:1/cubejs-api',
+      token: 'static-token',
+      advanced: { fetch },
+    });
     await expect(client.triggerBuild({ ...selector, timezones: [] })).rejects.toBeInstanceOf(CubeJobsSelectorError);
     await expect(client.getJobStatuses([])).rejects.toThrow(/tokens: must contain at least one token/);
     expect(fetch.calls).toHaveLength(0);
@@ -107,16 +111,34 @@ describe('client options', () => {
     ['both token and apiSecret', { ...ok, apiSecret: 'super-secret-value' }, 'options.token'],
     ['negative timeout', { ...ok, timeoutMs: -5 }, 'options.timeoutMs'],
     ['zero timeout', { ...ok, timeoutMs: 0 }, 'options.timeoutMs'],
-    ['fractional retries', { ...ok, maxRetries: 1.5 }, 'options.maxRetries'],
+    ['fractional retries', { ...ok, advanced: { maxRetries: 1.5 } }, 'options.advanced.maxRetries'],
     ['unknown option', { ...ok, retries: 3 }, 'options.retries'],
-    ['bad authorization scheme', { ...ok, authorizationScheme: 'basic' }, 'options.authorizationScheme'],
+    [
+      'bad authorization scheme',
+      { ...ok, advanced: { authorizationScheme: 'basic' } },
+      'options.advanced.authorizationScheme',
+    ],
+    ['unknown expert option', { ...ok, advanced: { retries: 3 } }, 'options.advanced.retries'],
     ['securityContext without apiSecret', { ...ok, securityContext: {} }, 'options.securityContext'],
-    ['credentials in headers', { ...ok, headers: { Authorization: 'x' } }, 'options.headers.Authorization'],
+    [
+      'credentials in headers',
+      { ...ok, advanced: { headers: { Authorization: 'x' } } },
+      'options.advanced.headers.Authorization',
+    ],
     ['string timeout', { ...ok, timeoutMs: '30s' }, 'options.timeoutMs'],
   ])('rejects %s, naming %s', (_name, input, path) => {
     const error = catchError(() => createCubeJobsClient(input as never));
     expect(error).toBeInstanceOf(CubeJobsConfigError);
     expect((error as CubeJobsConfigError).issues.map((i) => i.path)).toContain(path);
+  });
+
+  test('an expert option given at the top level says where it goes; an unknown one lists the options', () => {
+    const misplaced = catchError(() => createCubeJobsClient({ ...ok, pollTickMs: 10 } as never)) as CubeJobsConfigError;
+    expect(misplaced.message).toContain('options.pollTickMs: is an expert option: give it as advanced.pollTickMs');
+    const unknown = catchError(() => createCubeJobsClient({ ...ok, retries: 3 } as never)) as CubeJobsConfigError;
+    expect(unknown.message).toMatch(
+      /options\.retries: unknown key "retries" \(allowed: apiUrl, apiSecret, token, .*advanced\)/,
+    );
   });
 
   test('a config error never repeats a secret it was given', () => {

@@ -5,7 +5,7 @@
  * request for its Retry-After, and requests keep to the rate.
  */
 import { describe, expect, test } from 'vitest';
-import { CubeJobsAbortError, CubeJobsServerError, type CubeJobsClientOptions } from '../src/index.js';
+import { CubeJobsAbortError, CubeJobsServerError } from '../src/index.js';
 import { client, json, scriptedFetch, type RecordedCall } from './helpers.js';
 
 /** Answers every get with `status` for each token asked, recording when each request arrived. */
@@ -23,7 +23,8 @@ function statusFetch(statusOf: (token: string) => string = () => 'processing') {
 }
 
 const tokensOf = (call: RecordedCall) => (call.body as { tokens: string[] }).tokens;
-const shared = (extra: Partial<CubeJobsClientOptions> = {}): Partial<CubeJobsClientOptions> => ({
+type FlatOptions = Parameters<typeof client>[1];
+const shared = (extra: FlatOptions = {}): FlatOptions => ({
   statusPolling: 'shared',
   pollTickMs: 50,
   maxRequestsPerSecond: Infinity,
@@ -196,6 +197,6 @@ describe('maxRequestsPerSecond', () => {
     expect(() => client(statusFetch(), { maxRequestsPerSecond: 0 })).toThrow(
       /options\.maxRequestsPerSecond: must be a number of requests per second greater than 0/,
     );
-    expect(() => client(statusFetch(), { pollTickMs: -1 })).toThrow(/options\.pollTickMs/);
+    expect(() => client(statusFetch(), { pollTickMs: -1 })).toThrow(/options\.advanced\.pollTickMs/);
   });
 });

@@ -44,7 +44,7 @@ beforeEach(() => {
   received.length = 0;
 });
 
-const client = () => createCubeJobsClient({ apiUrl: url, token: 'static-token', maxRetries: 0 });
+const client = () => createCubeJobsClient({ apiUrl: url, token: 'static-token', advanced: { maxRetries: 0 } });
 
 describe('OpenTelemetry spans for Cube requests', () => {
   test("a get: one client span under the caller's, and its traceparent on the wire", async () => {
@@ -76,7 +76,11 @@ describe('OpenTelemetry spans for Cube requests', () => {
 
   test("the shared poller's get serves many waits, so it starts a trace of its own", async () => {
     answer = { status: 200, body: [{ token: 'a', status: 'done' }] };
-    const shared = createCubeJobsClient({ apiUrl: url, token: 'static-token', maxRetries: 0, pollTickMs: 10 });
+    const shared = createCubeJobsClient({
+      apiUrl: url,
+      token: 'static-token',
+      advanced: { maxRetries: 0, pollTickMs: 10 },
+    });
     const parent = trace.getTracer('test').startSpan('one wait of many');
     const [status] = await context.with(trace.setSpan(context.active(), parent), () => shared.readStatuses(['a']));
     parent.end();

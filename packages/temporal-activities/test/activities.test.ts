@@ -35,9 +35,7 @@ async function setup(buildDurationMs = 50, clientRetries = 0) {
   const client = createCubeJobsClient({
     apiUrl: cube.url,
     apiSecret: cube.apiSecret,
-    maxRetries: clientRetries,
-    retryBaseDelayMs: 10,
-    pollTickMs: 10,
+    advanced: { maxRetries: clientRetries, retryBaseDelayMs: 10, pollTickMs: 10 },
   });
   return { cube, activities: createCubeJobsActivities({ client }) };
 }

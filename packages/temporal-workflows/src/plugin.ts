@@ -95,7 +95,7 @@ class CubeJobsPlugin extends SimplePlugin {
  *
  * @example
  * ```ts
- * const client = createCubeJobsClient({ apiUrl, apiSecret, maxRetries: 0 });
+ * const client = createCubeJobsClient({ apiUrl, apiSecret });
  * const worker = await Worker.create({ connection, taskQueue: 'cube-jobs', plugins: [cubeJobsPlugin({ client })] });
  * ```
  */

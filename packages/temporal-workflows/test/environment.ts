@@ -76,10 +76,9 @@ export async function startCube(
   const client = createCubeJobsClient({
     apiUrl: cube.url,
     apiSecret: cube.apiSecret,
-    maxRetries: 0,
     timeoutMs: 5000,
-    pollTickMs: 20,
     ...clientOptions,
+    advanced: { pollTickMs: 20, ...clientOptions.advanced },
   });
   return { cube, client };
 }

@@ -135,7 +135,12 @@ describe('Cube unreachable when the build starts', () => {
   test('the trigger backs off on timers (no TMPRL1104) and the build fails naming Cube', async () => {
     const port = await freePort();
     const apiUrl = `http://127.0.0.1:${port}/cubejs-api`;
-    const client = createCubeJobsClient({ apiUrl, apiSecret: 'x'.repeat(32), maxRetries: 0, timeoutMs: 2000 });
+    const client = createCubeJobsClient({
+      apiUrl,
+      apiSecret: 'x'.repeat(32),
+      timeoutMs: 2000,
+      advanced: { maxRetries: 0 },
+    });
     const taskQueue = `cube-down-${randomUUID()}`;
     const worker = await Worker.create({
       connection: build.env.nativeConnection,

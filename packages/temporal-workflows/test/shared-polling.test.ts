@@ -43,7 +43,10 @@ async function runTenantBuilds(client: CubeJobsClient, count: number, name: stri
 describe('shared polling on one worker', () => {
   test('20 concurrent builds share their status requests: fewer requests than builds, one post each', async () => {
     const builds = 20;
-    const { cube, client } = await startCube({ buildDurationMs: 1500, concurrency: 1000 }, { pollTickMs: 250 });
+    const { cube, client } = await startCube(
+      { buildDurationMs: 1500, concurrency: 1000 },
+      { advanced: { pollTickMs: 250 } },
+    );
     const results = await runTenantBuilds(client, builds, 'shared', { ...fastWait, pollInterval: 200 });
     expect(results.map((r) => r.outcome)).toEqual(Array(builds).fill('succeeded'));
     expect(cube.posts()).toHaveLength(builds);
@@ -59,7 +62,7 @@ describe('shared polling on one worker', () => {
   test('with maxRequestsPerSecond under the Cube limit, a rate-limited Cube answers no 429', async () => {
     const { cube, client } = await startCube(
       { buildDurationMs: 800, concurrency: 1000, rateLimit: { requestsPerSecond: 4, burst: 4 } },
-      { maxRequestsPerSecond: 3, rateLimitBurst: 3, pollTickMs: 100 },
+      { maxRequestsPerSecond: 3, advanced: { rateLimitBurst: 3, pollTickMs: 100 } },
     );
     const results = await runTenantBuilds(client, 8, 'limited');
     expect(results.map((r) => r.outcome)).toEqual(Array(8).fill('succeeded'));

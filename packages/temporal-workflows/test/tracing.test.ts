@@ -49,7 +49,7 @@ describe('tracing with @temporalio/interceptors-opentelemetry', () => {
   ])('client → workflow → activity → Cube request in one trace (%s)', async (_name, preBundled) => {
     exporter.reset();
     // Independent status reads run inside their wait activity, so they join its trace too.
-    const { cube, client } = await startCube({}, { statusPolling: 'independent' });
+    const { cube, client } = await startCube({}, { advanced: { statusPolling: 'independent' } });
     const tracing = new OpenTelemetryPlugin({ resource, spanProcessor });
     const taskQueue = `tracing-${randomUUID()}`;
     const worker = await Worker.create({

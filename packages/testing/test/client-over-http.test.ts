@@ -32,10 +32,9 @@ async function setup(fake: FakeCubeOptions = {}, client: Partial<CubeJobsClientO
     client: createCubeJobsClient({
       apiUrl: cube.url,
       apiSecret: cube.apiSecret,
-      retryBaseDelayMs: 5,
-      pollTickMs: 10, // builds here take milliseconds: a tick of the default 1 s would see them all done at once
-      retryMaxDelayMs: 20,
       ...client,
+      // Builds here take milliseconds: a tick of the default 1 s would see them all done at once.
+      advanced: { retryBaseDelayMs: 5, retryMaxDelayMs: 20, pollTickMs: 10, ...client.advanced },
     }),
   };
 }
@@ -93,7 +92,7 @@ describe('core client over HTTP', () => {
   test('Bearer and static tokens work', async () => {
     const { cube } = await setup();
     const token = await cube.signToken();
-    const bearer = createCubeJobsClient({ apiUrl: cube.url, token, authorizationScheme: 'bearer' });
+    const bearer = createCubeJobsClient({ apiUrl: cube.url, token, advanced: { authorizationScheme: 'bearer' } });
     expect(await bearer.triggerBuild({ ...selector, cubes: ['customers'] })).toHaveLength(1);
     expect(cube.requests.at(-1)?.headers.authorization).toBe(`Bearer ${token}`);
   });
@@ -108,7 +107,7 @@ describe('core client over HTTP', () => {
           { kind: 'rate-limit', retryAfterSeconds: 0, action: 'get', times: 1 },
         ],
       },
-      { maxRetries: 3 },
+      { advanced: { maxRetries: 3 } },
     );
     const tokens = await client.triggerBuild({ ...selector, cubes: ['customers'] });
     const result = await client.waitForJobs({ tokens, schedule: { initialPollIntervalMs: 30 } });
@@ -117,11 +116,14 @@ describe('core client over HTTP', () => {
   });
 
   test('a hanging Cube times out; a closed port is a connection error', async () => {
-    const { cube, client } = await setup({ faults: [{ kind: 'hang' }] }, { timeoutMs: 100, maxRetries: 1 });
+    const { cube, client } = await setup(
+      { faults: [{ kind: 'hang' }] },
+      { timeoutMs: 100, advanced: { maxRetries: 1 } },
+    );
     await expect(client.getJobStatuses(['a'])).rejects.toBeInstanceOf(CubeJobsTimeoutError);
     const url = cube.url;
     await cube.stop();
-    const closed = createCubeJobsClient({ apiUrl: url, token: 'static-token-1', maxRetries: 0 });
+    const closed = createCubeJobsClient({ apiUrl: url, token: 'static-token-1', advanced: { maxRetries: 0 } });
     await expect(closed.getJobStatuses(['a'])).rejects.toBeInstanceOf(CubeJobsConnectionError);
   });
 
@@ -167,7 +169,7 @@ describe('core client over HTTP', () => {
     });
 
     test("with followMergedJobs off, it reads Cube's missing_partition to the end and the wait asks for a retrigger", async () => {
-      const { client, second } = await overlappingBuilds({ followMergedJobs: false });
+      const { client, second } = await overlappingBuilds({ advanced: { followMergedJobs: false } });
       const result = await client.waitForJobs({ tokens: second, ...wait });
       expect(result.outcome).toBe('retrigger');
       expect(result.jobs.map((job) => [job.state, job.merge])).toEqual(
@@ -213,7 +215,11 @@ describe('core client over HTTP', () => {
       const { cube } = await setup();
       const proxy = await lenientProxy(cube.url);
       try {
-        const client = createCubeJobsClient({ apiUrl: proxy.url, apiSecret: cube.apiSecret, maxRetries: 0 });
+        const client = createCubeJobsClient({
+          apiUrl: proxy.url,
+          apiSecret: cube.apiSecret,
+          advanced: { maxRetries: 0 },
+        });
         const error = await client.triggerBuild(february).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(CubeJobsUnsupportedError);
         expect((error as Error).message).toContain('honoursDateRange: true');
@@ -231,7 +237,7 @@ describe('core client over HTTP', () => {
           apiUrl: proxy.url,
           apiSecret: cube.apiSecret,
           honoursDateRange: true,
-          pollTickMs: 10,
+          advanced: { pollTickMs: 10 },
         });
         const tokens = await client.triggerBuild(february);
         expect(tokens).toHaveLength(1);
