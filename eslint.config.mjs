@@ -8,9 +8,10 @@ import tseslint from 'typescript-eslint';
 
 /** Files bundled into Temporal's workflow sandbox, or imported by it (core's protocol entry). */
 const SANDBOX_FILES = [
-  'packages/core/src/{protocol,job,errors,schemas,validation,policy,status,schedule,canonical-json,wait}.ts',
+  'packages/core/src/{protocol,job,errors,schemas,validation,policy,status,schedule,wait}.ts',
+  'packages/core/src/cube-quirks/same-second-collision.ts',
   'packages/core/src/internal/retry.ts',
-  'packages/temporal-workflows/src/{workflow-safe,workflows,build-workflow,refresh,summaries,search-attributes,metrics,wait-modes,activity-options,failures,input,job-records,retrigger-plan,types}.ts',
+  'packages/temporal-workflows/src/{canonical-json,workflow-safe,workflows,build-workflow,refresh,summaries,search-attributes,metrics,wait-modes,activity-options,failures,input,job-records,retrigger-plan,types}.ts',
   'bench/src/workflows.ts',
 ];
 

@@ -19,13 +19,7 @@ export {
   type JobState,
   type JobStatus,
 } from './job.js';
-export {
-  CubeJobsValidationError,
-  ERROR_NAMES,
-  NON_RETRYABLE_ERROR_NAMES,
-  type CubeJobsErrorName,
-  type ValidationIssue,
-} from './errors.js';
+export { CubeJobsValidationError, ERROR_NAMES, NON_RETRYABLE_ERROR_NAMES, type ValidationIssue } from './errors.js';
 export {
   isIanaTimeZone,
   parseDateRangeBound,
@@ -33,13 +27,7 @@ export {
   type PreAggregationSelectorInput,
 } from './schemas.js';
 export { parseSelector, toValidationIssues } from './validation.js';
-export {
-  AMBIGUOUS_JOB_ACTIONS,
-  DEFAULT_FAIL_FAST,
-  DEFAULT_JOBS_POLICY,
-  type AmbiguousJobAction,
-  type JobsPolicy,
-} from './policy.js';
+export { AMBIGUOUS_JOB_ACTIONS, DEFAULT_FAIL_FAST, DEFAULT_JOBS_POLICY, type JobsPolicy } from './policy.js';
 export {
   countJobStates,
   isAmbiguousState,
@@ -51,5 +39,5 @@ export {
   type JobsSummary,
 } from './status.js';
 export { DEFAULT_POLL_SCHEDULE, nextPollIntervalMs, type PollScheduleOptions } from './schedule.js';
+export { isSameSecondCollision, SAME_SECOND_BACKOFF_MS } from './cube-quirks/same-second-collision.js';
 export { pollJobs, type PollJobsOptions, type WaitOutcome, type WaitState } from './wait.js';
-export { canonicalJson } from './canonical-json.js';

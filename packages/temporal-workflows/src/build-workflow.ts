@@ -11,6 +11,7 @@
 import {
   countJobStates,
   CubeJobsValidationError,
+  SAME_SECOND_BACKOFF_MS,
   summarizeJobs,
   type PreAggregationSelector,
 } from '@cube-jobs/core/protocol';
@@ -38,7 +39,7 @@ import {
 } from './failures.js';
 import { resolveBuildInput, type ResolvedBuildInput } from './input.js';
 import { asJobStatus, mergeJobRecords, unfinishedJobs } from './job-records.js';
-import { isMergedRepost, planRetrigger, SAME_SECOND_BACKOFF_MS } from './retrigger-plan.js';
+import { isMergedRepost, planRetrigger } from './retrigger-plan.js';
 import { recordBuildEnd, recordRetriggeredJobs } from './metrics.js';
 import { phaseSearchAttributes, selectorSearchAttributes } from './search-attributes.js';
 import { describeSelector } from './summaries.js';

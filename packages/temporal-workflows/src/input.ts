@@ -12,7 +12,7 @@ import {
   DEFAULT_POLL_SCHEDULE,
   parseSelector,
   toValidationIssues,
-  type AmbiguousJobAction,
+  type JobsPolicy,
   type PreAggregationSelector,
   type ValidationIssue,
 } from '@cube-jobs/core/protocol';
@@ -81,8 +81,8 @@ export interface ResolvedBuildInput {
   readonly deadlineMs: number | undefined;
   readonly heartbeatTimeoutMs: number;
   readonly maxHistoryEvents: number;
-  readonly onMissingPartition: AmbiguousJobAction;
-  readonly onNotFound: AmbiguousJobAction;
+  readonly onMissingPartition: JobsPolicy['onMissingPartition'];
+  readonly onNotFound: JobsPolicy['onNotFound'];
   readonly ambiguousGraceMs: number;
   readonly ambiguousConfirmMs: number;
   readonly onFailure: 'fail' | 'retrigger';

@@ -7,21 +7,22 @@
  *
  * @module
  */
-import { canonicalJson, type JobsSummary, type PreAggregationSelector } from '@cube-jobs/core/protocol';
+import {
+  isSameSecondCollision as isCollisionStatus,
+  type JobsSummary,
+  type PreAggregationSelector,
+} from '@cube-jobs/core/protocol';
+import { canonicalJson } from './canonical-json.js';
 import { statusOf } from './job-records.js';
 import type { BuildJob, BuildPolicy } from './types.js';
 
 /**
- * Cube names a partition's table after its build time in whole seconds, so two builds of one partition
- * planned in the same second collide: the second reports `failure: … already exists` although the
- * table was built (by the first). Such jobs are triggered again, a second later, whatever `onFailure` says.
+ * A failed job that collided with a build of its partition planned in the same second (a Cube quirk, see
+ * core's `cube-quirks/same-second-collision.ts`): triggered again a second later, whatever `onFailure` says.
  */
 export function isSameSecondCollision(job: BuildJob): boolean {
-  return job.state === 'failure' && /already exists/i.test(statusOf(job));
+  return job.state === 'failure' && isCollisionStatus(statusOf(job));
 }
-
-/** How long to let the clock move past a same-second collision before posting again (plus jitter). */
-export const SAME_SECOND_BACKOFF_MS = 1100;
 
 /**
  * How many times in a row a job Cube merged into an identical build nobody here knows (a trigger whose
@@ -98,7 +99,7 @@ export interface RetriggerPlan {
   readonly posts: readonly RetriggerPost[];
   /** True when the build goes on by posting again; false when it fails with the jobs above. */
   readonly proceed: boolean;
-  /** Some job collided with a same-second build: wait {@link SAME_SECOND_BACKOFF_MS} before posting. */
+  /** Some job collided with a same-second build: wait core's `SAME_SECOND_BACKOFF_MS` before posting. */
   readonly collided: boolean;
   /**
    * How long to wait before posting when every job to trigger again is a merged repost (see

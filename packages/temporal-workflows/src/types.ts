@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { AmbiguousJobAction, JobState, PreAggregationSelector } from '@cube-jobs/core/protocol';
+import type { JobsPolicy, JobState, PreAggregationSelector } from '@cube-jobs/core/protocol';
 import type { JobRecord } from '@cube-jobs/temporal-activities';
 import type { Duration } from '@temporalio/common';
 
@@ -36,9 +36,9 @@ export interface BuildWaitOptions {
 /** What to do when jobs do not succeed. */
 export interface BuildPolicy {
   /** `missing_partition` (Cube no longer knows the outcome). @default 'retrigger' */
-  readonly onMissingPartition?: AmbiguousJobAction;
+  readonly onMissingPartition?: JobsPolicy['onMissingPartition'];
   /** `not_found` (Cube restarted with its memory driver, or the token expired). @default 'retrigger' */
-  readonly onNotFound?: AmbiguousJobAction;
+  readonly onNotFound?: JobsPolicy['onNotFound'];
   /** With `wait`: how long a job may stay ambiguous before it counts as failed. @default '60s' */
   readonly ambiguousGrace?: Duration;
   /**

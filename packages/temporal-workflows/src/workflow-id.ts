@@ -5,12 +5,8 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import {
-  canonicalJson,
-  parseSelector,
-  type PreAggregationSelector,
-  type PreAggregationSelectorInput,
-} from '@cube-jobs/core/protocol';
+import { parseSelector, type PreAggregationSelector, type PreAggregationSelectorInput } from '@cube-jobs/core/protocol';
+import { canonicalJson } from './canonical-json.js';
 
 /** Canonical JSON of a selector, with lists sorted where Cube treats their order as irrelevant. */
 function canonicalSelector(selector: PreAggregationSelector): string {
