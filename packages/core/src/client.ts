@@ -16,27 +16,14 @@ import { PostJobsResponseSchema, type PreAggregationSelectorInput } from './sche
 import { createStatusPoller, type StatusPollerStats } from './status-poller.js';
 import { createStatusReader } from './status-reader.js';
 import { parseSelector } from './validation.js';
-import type { JobsPolicy } from './policy.js';
 import type { PollScheduleOptions } from './schedule.js';
-import { pollJobs, type WaitProgress, type WaitResult } from './wait.js';
+import { pollJobs, type WaitOptions, type WaitResult } from './wait.js';
 import { outsideCallerTrace } from './internal/tracing.js';
 
 export type { CallOptions } from './internal/http.js';
 
 /** Options of {@link CubeJobsClient.waitForJobs}. */
-export interface WaitForJobsOptions {
-  /** Tokens to wait for (from {@link CubeJobsClient.triggerBuild}). */
-  readonly tokens: readonly string[];
-  /** How to treat `missing_partition` and `not_found`. @default `retrigger` both, after a 10 s confirm period */
-  readonly policy?: Partial<JobsPolicy> | undefined;
-  /** Stop waiting this long after the wait began ({@link PreAggregationWaitTimeoutError}). @default none */
-  readonly deadlineMs?: number | undefined;
-  /** Stop at the first failed job instead of letting the others finish first. @default false */
-  readonly failFast?: boolean | undefined;
-  /** Aborts the wait (`CubeJobsAbortError`). */
-  readonly signal?: AbortSignal | undefined;
-  /** Called after every poll with the jobs' statuses so far. */
-  readonly onProgress?: ((progress: WaitProgress) => void | Promise<void>) | undefined;
+export interface WaitForJobsOptions extends WaitOptions {
   /**
    * When to poll. Expert: the default notices completion within 5 % of the time waited (first poll after
    * 1 s, intervals up to 30 s); tests against a fast fake shorten it.

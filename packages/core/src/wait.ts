@@ -38,20 +38,24 @@ export interface WaitProgress {
   readonly state: WaitState;
 }
 
-/** Options of {@link pollJobs}. */
-export interface PollJobsOptions extends PollScheduleOptions {
+/** What every wait takes: the jobs, how to judge them, and when to stop. */
+export interface WaitOptions {
   /** Tokens to wait for. */
   readonly tokens: readonly string[];
-  /** How to treat `missing_partition` and `not_found`. */
+  /** How to treat `missing_partition` and `not_found`. @default `retrigger` both, after a 10 s confirm period */
   readonly policy?: Partial<JobsPolicy> | undefined;
-  /** Stop waiting this long after the wait began (counted from `resumeFrom.startedAtMs` when resuming). */
+  /** Stop waiting this long after the wait began (counted from `resumeFrom.startedAtMs` when resuming). @default none */
   readonly deadlineMs?: number | undefined;
-  /** Stop at the first failed job instead of letting the others finish. @default {@link DEFAULT_FAIL_FAST} (false) */
+  /** Stop at the first failed job instead of letting the others finish first. @default {@link DEFAULT_FAIL_FAST} (false) */
   readonly failFast?: boolean | undefined;
   /** Aborts the wait; the promise rejects with {@link CubeJobsAbortError}. */
   readonly signal?: AbortSignal | undefined;
-  /** Called after every poll. */
+  /** Called after every poll with the jobs' statuses so far. */
   readonly onProgress?: ((progress: WaitProgress) => void | Promise<void>) | undefined;
+}
+
+/** Options of {@link pollJobs}: a wait's, its schedule, and what the Temporal activity adds. */
+export interface PollJobsOptions extends WaitOptions, PollScheduleOptions {
   /** State saved from an earlier wait on the same tokens. */
   readonly resumeFrom?: WaitState | undefined;
   /**

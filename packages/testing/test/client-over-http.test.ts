@@ -205,6 +205,18 @@ describe('core client over HTTP', () => {
       const { port } = server.address() as AddressInfo;
       return { url: `http://127.0.0.1:${port}/cubejs-api`, close: () => new Promise((r) => server.close(r)) };
     }
+    /** The fake Cube behind a lenient proxy, and a client of the proxy. */
+    async function behindLenientProxy(options: Pick<CubeJobsClientOptions, 'honoursDateRange'>) {
+      const { cube } = await setup();
+      const proxy = await lenientProxy(cube.url);
+      const client = createCubeJobsClient({
+        apiUrl: proxy.url,
+        apiSecret: cube.apiSecret,
+        ...options,
+        advanced: { maxRetries: 0, pollTickMs: 10 },
+      });
+      return { cube, proxy, client };
+    }
     const february = {
       ...selector,
       preAggregations: ['orders.by_month'],
@@ -212,14 +224,8 @@ describe('core client over HTTP', () => {
     };
 
     test('refuses a dateRange by default, and the error names the option that says otherwise', async () => {
-      const { cube } = await setup();
-      const proxy = await lenientProxy(cube.url);
+      const { cube, client, proxy } = await behindLenientProxy({});
       try {
-        const client = createCubeJobsClient({
-          apiUrl: proxy.url,
-          apiSecret: cube.apiSecret,
-          advanced: { maxRetries: 0 },
-        });
         const error = await client.triggerBuild(february).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(CubeJobsUnsupportedError);
         expect((error as Error).message).toContain('honoursDateRange: true');
@@ -230,15 +236,8 @@ describe('core client over HTTP', () => {
     });
 
     test('with honoursDateRange: true, posts the dateRange without asking and builds exactly its partition', async () => {
-      const { cube } = await setup();
-      const proxy = await lenientProxy(cube.url);
+      const { cube, client, proxy } = await behindLenientProxy({ honoursDateRange: true });
       try {
-        const client = createCubeJobsClient({
-          apiUrl: proxy.url,
-          apiSecret: cube.apiSecret,
-          honoursDateRange: true,
-          advanced: { pollTickMs: 10 },
-        });
         const tokens = await client.triggerBuild(february);
         expect(tokens).toHaveLength(1);
         const result = await client.waitForJobs({
