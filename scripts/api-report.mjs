@@ -8,8 +8,8 @@
  *   node scripts/api-report.mjs --update  writes the reports (commit them with the change)
  *   … [folder…]                           only these packages (e.g. `core cli`)
  *
- * It also prints the exported names per package (all entries together), and which packages are over the
- * budget below (issue 22's targets, printed, not yet enforced: the 0.1 surface is still being cut).
+ * It also prints the exported names per package (all entries together) and fails when a package exceeds
+ * its budget below, except core's, which is printed only until its sandbox-side internals are cut.
  * Run after a build (`npm run build`).
  */
 import { spawnSync } from 'node:child_process';
@@ -22,12 +22,16 @@ const update = process.argv.includes('--update');
 /** Package folders named on the command line (e.g. `core`); all when none is. */
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 
+/** Budgets printed but not enforced yet. */
+const NOT_ENFORCED = new Set(['@cube-jobs/core']);
+
 /** Most names a package may export, all entries together (issue 22's budget). */
 const BUDGET = {
   '@cube-jobs/core': 40,
   '@cube-jobs/temporal-workflows': 30,
   '@cube-jobs/temporal-activities': 15,
   '@cube-jobs/testing': 30,
+  '@cube-jobs/cli': 15,
 };
 
 let failed = false;
@@ -52,8 +56,12 @@ for (const dir of readdirSync(join(root, 'packages'))) {
 
 for (const [name, count] of Object.entries(counts)) {
   const budget = BUDGET[name];
-  const over = budget !== undefined && count > budget ? `, over its budget of ${budget}` : '';
-  console.log(`${name}: ${count} exported names${over}`);
+  const over = budget !== undefined && count > budget;
+  console.log(`${name}: ${count} exported names${over ? `, over its budget of ${budget}` : ''}`);
+  if (over && !NOT_ENFORCED.has(name)) {
+    console.error(`${name} exports more than its budget: make a name internal, or raise the budget in review`);
+    failed = true;
+  }
 }
 if (failed) {
   console.error(
