@@ -24,4 +24,4 @@ export { isTransientDatabaseError } from './transient-database-errors.js';
 export { isMissingScopeMessage } from './missing-scope.js';
 export { isContinueWait } from './continue-wait.js';
 export { isSameSecondCollision, SAME_SECOND_BACKOFF_MS } from './same-second-collision.js';
-export { MergedJobTracker, splitBuildTime } from './merged-jobs.js';
+export { MergedJobTracker } from './merged-jobs.js';
