@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { createCubeJobsClient, CubeJobsConfigError, CubeJobsError, type CubeJobsClientOptions } from '@cube-jobs/core';
+import {
+  createCubeJobsClient,
+  CubeJobsError,
+  CubeJobsValidationError,
+  ERROR_NAMES,
+  type CubeJobsClientOptions,
+} from '@cube-jobs/core';
 import { readDemoConfig } from '@cube-jobs/demo-worker/env';
 import { buildPreAggregations, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -132,7 +138,10 @@ export async function badInput(suite: FaultSuite): Promise<CaseResult> {
     }
     checks.push({
       name: `client options: ${name}`,
-      pass: error instanceof CubeJobsConfigError && error.issues.some((i) => i.path === path),
+      pass:
+        error instanceof CubeJobsValidationError &&
+        error.name === ERROR_NAMES.config &&
+        error.issues.some((i) => i.path === path),
     });
   }
   const envs: Array<[string, NodeJS.ProcessEnv, string]> = [

@@ -37,21 +37,6 @@ export const ERROR_NAMES = {
 /** The name of one of this library's error classes. */
 export type CubeJobsErrorName = (typeof ERROR_NAMES)[keyof typeof ERROR_NAMES];
 
-/**
- * Error names that no retry can mend: invalid input or configuration, rejected credentials, an answer
- * that breaks the protocol. Retry policies list them as non-retryable; other errors carry their own
- * `retryable` flag (a 400 is final, except the transient database errors the client recognises).
- */
-export const NON_RETRYABLE_ERROR_NAMES: readonly CubeJobsErrorName[] = [
-  ERROR_NAMES.validation,
-  ERROR_NAMES.config,
-  ERROR_NAMES.selector,
-  ERROR_NAMES.auth,
-  ERROR_NAMES.missingScope,
-  ERROR_NAMES.protocol,
-  ERROR_NAMES.unsupported,
-];
-
 /** One problem found while validating input: where it is and what was expected. */
 export interface ValidationIssue {
   /** Dotted path of the offending field, e.g. `selector.timezones[0]`. */
@@ -89,7 +74,7 @@ export class CubeJobsValidationError extends CubeJobsError {
   }
 }
 
-/** Thrown when client options or environment configuration are invalid. */
+/** Thrown when client options or environment configuration are invalid. Not exported: callers catch {@link CubeJobsValidationError} and read `name`. */
 export class CubeJobsConfigError extends CubeJobsValidationError {
   constructor(issues: readonly ValidationIssue[], subject = 'Cube jobs client options') {
     super(subject, issues);
@@ -97,7 +82,7 @@ export class CubeJobsConfigError extends CubeJobsValidationError {
   }
 }
 
-/** Thrown when a pre-aggregation selector or a token list is invalid, before any request is sent. */
+/** Thrown when a pre-aggregation selector or a token list is invalid, before any request is sent. Not exported, as {@link CubeJobsConfigError}. */
 export class CubeJobsSelectorError extends CubeJobsValidationError {
   constructor(issues: readonly ValidationIssue[], subject = 'pre-aggregation selector') {
     super(subject, issues);
@@ -204,7 +189,7 @@ export class CubeJobsAbortError extends CubeJobsError {
   }
 }
 
-/** Thrown when Cube kept answering `{"error":"Continue wait"}` after every retry. */
+/** Thrown when Cube kept answering `{"error":"Continue wait"}` after every retry (a retryable {@link CubeJobsError}; not exported). */
 export class CubeJobsContinueWaitError extends CubeJobsError {
   constructor(message: string) {
     super(message, { retryable: true });

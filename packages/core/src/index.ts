@@ -8,7 +8,7 @@
  * ```ts
  * import { createCubeJobsClient } from '@cube-jobs/core';
  *
- * const cube = createCubeJobsClient({ apiUrl: 'http://localhost:4000/cubejs-api', apiSecret: process.env.CUBEJS_API_SECRET! });
+ * const cube = createCubeJobsClient({ apiUrl: 'http://localhost:4000/cubejs-api', apiSecret: process.env.CUBE_API_SECRET! });
  * const tokens = await cube.triggerBuild({
  *   contexts: [{ securityContext: {} }],
  *   timezones: ['UTC'],
@@ -27,26 +27,25 @@ export type { JobMerge, JobState, JobStatus } from './job.js';
 export type { JobsPolicy } from './policy.js';
 export type { PreAggregationSelector, PreAggregationSelectorInput } from './schemas.js';
 export { parseSelector } from './validation.js';
-export type { WaitResult } from './wait.js';
+export type { JobsSummary } from './status.js';
+export { pollJobs, type PollJobsOptions, type WaitResult, type WaitState } from './wait.js';
 export {
   CubeJobsAbortError,
   CubeJobsApiError,
   CubeJobsAuthError,
   CubeJobsBadRequestError,
-  CubeJobsConfigError,
   CubeJobsConnectionError,
-  CubeJobsContinueWaitError,
   CubeJobsError,
   CubeJobsMissingScopeError,
   CubeJobsProtocolError,
   CubeJobsRateLimitError,
-  CubeJobsSelectorError,
   CubeJobsServerError,
   CubeJobsTimeoutError,
   CubeJobsUnsupportedError,
   CubeJobsValidationError,
   PreAggregationBuildFailedError,
   PreAggregationWaitTimeoutError,
+  ERROR_NAMES,
   type RequestSummary,
   type ValidationIssue,
 } from './errors.js';

@@ -40,6 +40,11 @@ interface JobStatusBase {
   readonly raw: string;
   /** The versioned physical table the job builds, when Cube knows the job. */
   readonly table?: string | undefined;
+  /**
+   * Start of the partition the job builds (local wall time, `2024-02-01T00:00:00.000`), read from the
+   * digits Cube appends to a partitioned table's name; absent for non-partitioned tables.
+   */
+  readonly partitionStart?: string | undefined;
   /** The one-element selector Cube echoes for the job (its pre-aggregation, context, time zone, data source). */
   readonly selector?: JobSelector | undefined;
   /**

@@ -1,43 +1,17 @@
 /**
  * The workflow-safe part of `@cube-jobs/core`, with no Node imports and no I/O, so Temporal workflow
- * code can import it: the job model, selector validation, how a list of job statuses is judged
- * (`summarizeJobs`, under a policy), the poll schedule, and the error names that become failure
- * types. `@cube-jobs/temporal-workflows` builds on it; the Temporal activities use its wait loop.
+ * code can import it: the job and selector types, selector validation, the validation error, and the
+ * error names that become the `type` of the failures a workflow catches.
  *
  * @example
  * ```ts
- * import { parseSelector, summarizeJobs, DEFAULT_JOBS_POLICY } from '@cube-jobs/core/protocol';
+ * import { ERROR_NAMES, parseSelector } from '@cube-jobs/core/protocol';
  * ```
  *
  * @module
  */
-export {
-  failureMessageOf,
-  formatJobList,
-  type JobMerge,
-  type JobSelector,
-  type JobState,
-  type JobStatus,
-} from './job.js';
-export { CubeJobsValidationError, ERROR_NAMES, NON_RETRYABLE_ERROR_NAMES, type ValidationIssue } from './errors.js';
-export {
-  isIanaTimeZone,
-  parseDateRangeBound,
-  type PreAggregationSelector,
-  type PreAggregationSelectorInput,
-} from './schemas.js';
-export { parseSelector, toValidationIssues } from './validation.js';
-export { AMBIGUOUS_JOB_ACTIONS, DEFAULT_FAIL_FAST, DEFAULT_JOBS_POLICY, type JobsPolicy } from './policy.js';
-export {
-  countJobStates,
-  isAmbiguousState,
-  isFinalState,
-  isInFlightState,
-  isSettledJob,
-  partitionStartOf,
-  summarizeJobs,
-  type JobsSummary,
-} from './status.js';
-export { DEFAULT_POLL_SCHEDULE, nextPollIntervalMs, type PollScheduleOptions } from './schedule.js';
-export { isSameSecondCollision, SAME_SECOND_BACKOFF_MS } from './cube-quirks/same-second-collision.js';
-export { pollJobs, type PollJobsOptions, type WaitOutcome, type WaitState } from './wait.js';
+export type { JobMerge, JobState, JobStatus } from './job.js';
+export { CubeJobsValidationError, ERROR_NAMES, type ValidationIssue } from './errors.js';
+export type { PreAggregationSelector, PreAggregationSelectorInput } from './schemas.js';
+export { parseSelector } from './validation.js';
+export type { JobsPolicy } from './policy.js';

@@ -34,7 +34,8 @@ export const DEFAULT_POLL_SCHEDULE = {
 /** The interval after `intervalMs`, `elapsedMs` into a wait, under a schedule (see {@link PollScheduleOptions}). */
 export function nextPollIntervalMs(intervalMs: number, elapsedMs: number, schedule: PollScheduleOptions = {}): number {
   const initial = schedule.initialPollIntervalMs ?? DEFAULT_POLL_SCHEDULE.initialPollIntervalMs;
-  const max = schedule.maxPollIntervalMs ?? DEFAULT_POLL_SCHEDULE.maxPollIntervalMs;
+  // An initial interval above the maximum raises the maximum: intervals never shrink below the first.
+  const max = Math.max(initial, schedule.maxPollIntervalMs ?? DEFAULT_POLL_SCHEDULE.maxPollIntervalMs);
   const grown = intervalMs * (schedule.pollBackoffFactor ?? DEFAULT_POLL_SCHEDULE.pollBackoffFactor);
   const proportional = (schedule.pollLatencyFraction ?? DEFAULT_POLL_SCHEDULE.pollLatencyFraction) * elapsedMs;
   return Math.round(Math.min(max, Math.max(initial, Math.min(grown, proportional))));

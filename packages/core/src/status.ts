@@ -9,6 +9,7 @@
 import { failureMessageOf, JOB_STATES, type JobState, type JobStatus } from './job.js';
 import { resolveAmbiguousJob, resolveJobsPolicy, type JobsPolicy } from './policy.js';
 import type { JobStatusItem } from './schemas.js';
+import { isSameSecondCollision, SAME_SECOND_BACKOFF_MS } from './cube-quirks/same-second-collision.js';
 
 /** The status strings Cube sends as they are. */
 const EXACT_STATES: ReadonlyMap<string, Exclude<JobState, 'failure' | 'unknown'>> = new Map(
@@ -25,12 +26,13 @@ const EXACT_STATES: ReadonlyMap<string, Exclude<JobState, 'failure' | 'unknown'>
  */
 export function parseJobStatus(item: JobStatusItem): JobStatus {
   const { token, status, table, selector } = item;
+  const partitionStart = partitionStartOf(table);
   if (status.startsWith('failure')) {
-    return { token, raw: status, table, selector, state: 'failure', message: failureMessageOf(status) };
+    return { token, raw: status, table, partitionStart, selector, state: 'failure', message: failureMessageOf(status) };
   }
   // One lookup and one object per job: a `get` can carry thousands of them.
   const state = EXACT_STATES.get(status) ?? (status.startsWith('done') ? 'done' : 'unknown');
-  return { token, raw: status, table, selector, state };
+  return { token, raw: status, table, partitionStart, selector, state };
 }
 
 /** What a set of job statuses means for the build. */
@@ -50,8 +52,16 @@ export interface JobsSummary {
   readonly total: number;
   /** Every failed job (including ambiguous ones the policy fails). */
   readonly failed: readonly JobStatus[];
-  /** Jobs the policy says to trigger again. */
+  /**
+   * Jobs to trigger again: ambiguous ones the policy retriggers, and failed ones that collided with a
+   * same-second build of their partition (a Cube quirk: see `cube-quirks/same-second-collision.ts`).
+   */
   readonly retrigger: readonly JobStatus[];
+  /**
+   * How long to wait before triggering {@link retrigger} again: long enough for a same-second collision's
+   * clock to move on when there is one, else 0.
+   */
+  readonly retriggerAfterMs: number;
   /** Jobs still in progress (including ambiguous ones within their confirmation or grace period). */
   readonly pending: readonly JobStatus[];
 }
@@ -116,9 +126,13 @@ export function summarizeJobs(jobs: readonly JobStatus[], options: SummarizeJobs
   const failed: JobStatus[] = [];
   const retrigger: JobStatus[] = [];
   const pending: JobStatus[] = [];
+  let collided = false;
   for (const job of jobs) {
     if (job.state === 'done') continue;
-    if (job.state === 'failure' || job.state === 'pre_agg_not_found') {
+    if (job.state === 'failure' && isSameSecondCollision(job.raw)) {
+      retrigger.push(job);
+      collided = true;
+    } else if (job.state === 'failure' || job.state === 'pre_agg_not_found') {
       failed.push(job);
     } else if (isAmbiguousState(job.state)) {
       const decision = resolveAmbiguousJob(job.state, policy, options.ambiguousSinceMs?.[job.token], nowMs);
@@ -129,7 +143,8 @@ export function summarizeJobs(jobs: readonly JobStatus[], options: SummarizeJobs
   }
   const outcome: JobsOutcome =
     failed.length > 0 ? 'failed' : pending.length > 0 ? 'running' : retrigger.length > 0 ? 'retrigger' : 'succeeded';
-  return { outcome, counts: countJobStates(jobs), total: jobs.length, failed, retrigger, pending };
+  const retriggerAfterMs = collided ? SAME_SECOND_BACKOFF_MS : 0;
+  return { outcome, counts: countJobStates(jobs), total: jobs.length, failed, retrigger, pending, retriggerAfterMs };
 }
 
 const PARTITION_SUFFIX = /(\d{4}|\d{6}|\d{8}|\d{10})_[a-z0-9]+_[a-z0-9]+_[a-z0-9]+$/;

@@ -156,6 +156,7 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
       latest.set(job.token, {
         ...job,
         table: job.table ?? previous?.table,
+        partitionStart: job.partitionStart ?? previous?.partitionStart,
         selector: job.selector ?? previous?.selector,
       });
       if (isAmbiguousState(job.state)) ambiguousSinceMs[job.token] ??= at;

@@ -1,13 +1,13 @@
 /** The client's requests: triggers, statuses, errors by status, retries, timeouts, aborts and JWTs, over a scripted fetch. */
 import { describe, expect, test } from 'vitest';
 import { decodeJwt } from 'jose';
+import { CubeJobsContinueWaitError } from '../src/errors.js';
 import {
   createCubeJobsClient,
   CubeJobsAbortError,
   CubeJobsAuthError,
   CubeJobsBadRequestError,
   CubeJobsConnectionError,
-  CubeJobsContinueWaitError,
   CubeJobsMissingScopeError,
   CubeJobsProtocolError,
   CubeJobsRateLimitError,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import * as core from '../src/index.js';
+import * as internalErrors from '../src/errors.js';
 import { ERROR_NAMES } from '../src/errors.js';
 import { createCubeJobsClient, PreAggregationBuildFailedError } from '../src/index.js';
 import { failureMessageOf, formatJobList, JOB_LIST_LIMIT } from '../src/job.js';
@@ -42,8 +43,8 @@ describe('ERROR_NAMES', () => {
     const errors: core.CubeJobsError[] = [
       new core.CubeJobsError('x', { retryable: false }),
       new core.CubeJobsValidationError('x', []),
-      new core.CubeJobsConfigError([]),
-      new core.CubeJobsSelectorError([]),
+      new internalErrors.CubeJobsConfigError([]),
+      new internalErrors.CubeJobsSelectorError([]),
       new core.CubeJobsApiError('x', details, false),
       new core.CubeJobsBadRequestError('x', details, false),
       new core.CubeJobsAuthError('x', details, false),
@@ -53,7 +54,7 @@ describe('ERROR_NAMES', () => {
       new core.CubeJobsConnectionError('x'),
       new core.CubeJobsTimeoutError('x'),
       new core.CubeJobsAbortError(),
-      new core.CubeJobsContinueWaitError('x'),
+      new internalErrors.CubeJobsContinueWaitError('x'),
       new core.CubeJobsProtocolError('x', {}),
       new core.CubeJobsUnsupportedError('x', 'dateRange'),
       new core.PreAggregationBuildFailedError([]),

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { CubeJobsConfigError, CubeJobsSelectorError, createCubeJobsClient, parseSelector } from '../src/index.js';
+import { CubeJobsConfigError, CubeJobsSelectorError } from '../src/errors.js';
+import { createCubeJobsClient, parseSelector } from '../src/index.js';
 import { JobsRequestSchema, GetJobsResponseSchema, parseDateRangeBound } from '../src/schemas.js';
 import { json, scriptedFetch, selector } from './helpers.js';
 

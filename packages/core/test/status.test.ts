@@ -28,6 +28,13 @@ describe('parseJobStatus', () => {
     expect(parsed).toMatchObject({ state: 'failure', message: 'relation "public.x" does not exist' });
   });
 
+  test("reads the partition's start from a partitioned table's name, and none from a plain one", () => {
+    expect(job('t', 'processing', 'pre.orders_by_month20240201_abc123_def456_1k2l3m').partitionStart).toBe(
+      '2024-02-01T00:00:00.000',
+    );
+    expect(job('t', 'processing', 'pre.orders_total_abc123_def456_1k2l3m').partitionStart).toBeUndefined();
+  });
+
   test('keeps the per-job selector', () => {
     const selector = { cubes: ['orders'], preAggregations: ['orders.by_month'], timezones: ['UTC'] };
     expect(parseJobStatus({ token: 't', status: 'done', selector }).selector).toEqual(selector);
@@ -35,6 +42,14 @@ describe('parseJobStatus', () => {
 });
 
 describe('summarizeJobs', () => {
+  test('a failure that collided with a same-second build of its table is triggered again, after its second has passed', () => {
+    const collided = job('b', 'failure: relation "orders_by_month20240201_a_b_c" already exists');
+    const summary = summarizeJobs([job('a', 'done'), collided]);
+    expect(summary).toMatchObject({ outcome: 'retrigger', failed: [], retrigger: [collided] });
+    expect(summary.retriggerAfterMs).toBeGreaterThanOrEqual(1000);
+    expect(summarizeJobs([job('a', 'failure: boom')])).toMatchObject({ outcome: 'failed', retriggerAfterMs: 0 });
+  });
+
   test('all done is success', () => {
     const summary = summarizeJobs([job('a', 'done'), job('b', 'done')]);
     expect(summary.outcome).toBe('succeeded');

@@ -4,14 +4,7 @@
  *
  * @module
  */
-import type { CubeJobsClient, JobStatus } from '@cube-jobs/core';
-import {
-  isInFlightState,
-  pollJobs,
-  partitionStartOf,
-  type PollJobsOptions,
-  type PollScheduleOptions,
-} from '@cube-jobs/core/protocol';
+import { pollJobs, type CubeJobsClient, type JobStatus } from '@cube-jobs/core';
 import { activityInfo, cancellationSignal, heartbeat, log, metricMeter } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { toApplicationFailure } from './failures.js';
@@ -21,7 +14,6 @@ import {
   type GetPreAggregationJobStatusesInput,
   type GetPreAggregationJobStatusesResult,
   type JobRecord,
-  type LegacyWaitForPreAggregationJobsInput,
   type TriggerPreAggregationBuildInput,
   type TriggerPreAggregationBuildResult,
   type WaitForPreAggregationJobsInput,
@@ -63,34 +55,11 @@ export function toJobRecord(job: JobStatus): JobRecord {
             dataSource: selector?.dataSources?.[0] ?? undefined,
             timezone: selector?.timezones?.[0] ?? undefined,
             securityContext: selector?.contexts?.[0]?.securityContext,
-            partitionStart: partitionStartOf(job.table),
+            partitionStart: job.partitionStart,
           },
         }
       : {}),
     ...(job.merge === undefined ? {} : { merge: job.merge }),
-  };
-}
-
-/**
- * The wait options of core's `pollJobs` from the activity's input: the schedule object whole, or the
- * top-level schedule fields of an input scheduled by an earlier version.
- */
-export function waitOptionsOf(
-  input: WaitForPreAggregationJobsInput,
-): Pick<PollJobsOptions, 'tokens' | 'policy' | 'failFast' | 'deadlineMs' | keyof PollScheduleOptions> {
-  const legacy = input as LegacyWaitForPreAggregationJobsInput;
-  const schedule: PollScheduleOptions = input.schedule ?? {
-    initialPollIntervalMs: legacy.initialPollIntervalMs,
-    maxPollIntervalMs: legacy.maxPollIntervalMs,
-    pollBackoffFactor: legacy.pollBackoffFactor,
-    pollLatencyFraction: legacy.pollLatencyFraction,
-  };
-  return {
-    tokens: input.tokens,
-    policy: input.policy,
-    failFast: input.failFast,
-    deadlineMs: input.deadlineMs,
-    ...schedule,
   };
 }
 
@@ -137,15 +106,15 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
     ): Promise<GetPreAggregationJobStatusesResult> {
       return asActivity(client, async () => {
         const statuses = await client.readStatuses(input.tokens, cancellationSignal());
-        const kept = input.onlySettled ? statuses.filter((job) => !isInFlightState(job.state)) : statuses;
-        return { jobs: kept.map(toJobRecord), running: statuses.length - kept.length };
+        return { jobs: statuses.map(toJobRecord) };
       });
     },
 
     /**
      * Polls until every job is settled, heartbeating its progress. A retried attempt (after a worker
      * crash) resumes from the last heartbeat: it never triggers anything, it only polls the same tokens.
-     * Failures are returned in `outcome`, not thrown, so the workflow can decide to retrigger.
+     * The verdict (core's `summarizeJobs` under the input's policy) is returned, not thrown, so the
+     * workflow can trigger jobs again.
      */
     async waitForPreAggregationJobs(input: WaitForPreAggregationJobsInput): Promise<WaitForPreAggregationJobsResult> {
       return asActivity(client, async () => {
@@ -160,7 +129,11 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
         heartbeat(latest);
         try {
           const result = await pollJobs((tokens, signal) => client.readStatuses(tokens, signal), {
-            ...waitOptionsOf(input),
+            tokens: input.tokens,
+            policy: input.policy,
+            failFast: input.failFast,
+            deadlineMs: input.deadlineMs,
+            ...input.schedule,
             signal: cancellationSignal(),
             resumeFrom: resumed?.wait,
             // The wait loop is the retry layer for status reads: a failed read is made again at the next
@@ -184,12 +157,15 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
               heartbeat(latest);
             },
           });
+          const tokensOf = (jobs: readonly JobStatus[]) => jobs.map((job) => job.token);
           return {
             outcome: result.outcome,
             jobs: result.jobs.map(toJobRecord),
+            failed: tokensOf(result.summary.failed),
+            retrigger: tokensOf(result.summary.retrigger),
+            retriggerAfterMs: result.summary.retriggerAfterMs,
             polls: result.polls,
             elapsedMs: result.elapsedMs,
-            ambiguousSinceMs: result.ambiguousSinceMs,
           };
         } finally {
           clearInterval(ticker);

@@ -4,8 +4,15 @@
  *
  * @module
  */
-import type { JobMerge, JobState, PreAggregationSelector } from '@cube-jobs/core';
-import type { PollJobsOptions, PollScheduleOptions, WaitOutcome, WaitState } from '@cube-jobs/core/protocol';
+import type {
+  JobMerge,
+  JobState,
+  PollJobsOptions,
+  PreAggregationSelector,
+  WaitForJobsOptions,
+  WaitResult,
+  WaitState,
+} from '@cube-jobs/core';
 
 /** What a job builds, as far as Cube told us; used to trigger exactly that job again. */
 export interface JobTarget {
@@ -61,47 +68,41 @@ export interface TriggerPreAggregationBuildResult {
 export interface GetPreAggregationJobStatusesInput {
   /** Tokens to read. */
   readonly tokens: readonly string[];
-  /**
-   * Return only jobs that left `scheduled`/`processing` (and count the others), so a workflow that
-   * polls on timers records each job once rather than once per poll. @default false
-   */
-  readonly onlySettled?: boolean | undefined;
 }
 
 /** Result of `getPreAggregationJobStatuses`. */
 export interface GetPreAggregationJobStatusesResult {
-  /** One record per token, in order (only settled ones with `onlySettled`). */
+  /** One record per token, in order. */
   readonly jobs: JobRecord[];
-  /** Jobs left out because they are still `scheduled`, `processing` or in an unknown state. */
-  readonly running: number;
 }
 
 /** Input of `waitForPreAggregationJobs`: the tokens, and the wait options of core's `pollJobs`. */
 export interface WaitForPreAggregationJobsInput extends Pick<PollJobsOptions, 'policy' | 'failFast' | 'deadlineMs'> {
   /** Tokens to wait for. */
   readonly tokens: readonly string[];
-  /** When to poll: passed to core's wait loop as one object, every field as given. @default core's `DEFAULT_POLL_SCHEDULE` */
-  readonly schedule?: PollScheduleOptions | undefined;
+  /** When to poll, as core's `waitForJobs` takes it. @default first poll after 1 s, intervals up to 30 s */
+  readonly schedule?: WaitForJobsOptions['schedule'];
 }
 
 /**
- * The input of `waitForPreAggregationJobs` as versions before 0.2 scheduled it, with the schedule's
- * fields at the top level (activities still retried from such a schedule read it).
+ * Result of `waitForPreAggregationJobs`: every job's final status and the verdict of core's wait loop
+ * on them, under the policy the input gave. The build acts on this verdict; it does not judge again.
  */
-export type LegacyWaitForPreAggregationJobsInput = WaitForPreAggregationJobsInput & PollScheduleOptions;
-
-/** Result of `waitForPreAggregationJobs`: every job's final status, whatever the outcome. */
 export interface WaitForPreAggregationJobsResult {
   /** How the wait ended; failures are reported here, not thrown, so the workflow can retrigger. */
-  readonly outcome: WaitOutcome;
+  readonly outcome: WaitResult['outcome'];
   /** One record per token, in order. */
   readonly jobs: JobRecord[];
+  /** Tokens of the jobs that failed (including ambiguous ones the policy fails). */
+  readonly failed: string[];
+  /** Tokens of the jobs to trigger again (ambiguous ones the policy retriggers, same-second collisions). */
+  readonly retrigger: string[];
+  /** How long to wait before triggering {@link retrigger} again (core's `JobsSummary.retriggerAfterMs`). */
+  readonly retriggerAfterMs: number;
   /** Status polls made (across retries of the activity). */
   readonly polls: number;
   /** Time spent waiting (across retries of the activity). */
   readonly elapsedMs: number;
-  /** When each still-ambiguous token was first seen so (epoch ms). */
-  readonly ambiguousSinceMs: Readonly<Record<string, number>>;
 }
 
 /** What `waitForPreAggregationJobs` records in each heartbeat; a retry resumes from it. */

@@ -14,7 +14,6 @@ import {
 import { startFakeCube, type FakeCube } from '@cube-jobs/testing';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { waitOptionsOf } from '../src/activities.js';
 import { toApplicationFailure } from '../src/failures.js';
 import { createCubeJobsActivities, type WaitHeartbeatDetails } from '../src/index.js';
 
@@ -96,19 +95,17 @@ describe('triggerPreAggregationBuild', () => {
 });
 
 describe('getPreAggregationJobStatuses', () => {
-  test('with onlySettled, returns finished jobs and counts the running ones', async () => {
+  test('reads every job once, in token order, running or finished', async () => {
     const { cube, activities } = await setup(200);
     const env = new MockActivityEnvironment();
     const { tokens } = await run(env, activities.triggerPreAggregationBuild, {
       selector: { ...selector, cubes: ['orders'] },
     });
-    const early = await run(env, activities.getPreAggregationJobStatuses, { tokens, onlySettled: true });
-    expect(early).toEqual({ jobs: [], running: 7 });
-    const all = await run(env, activities.getPreAggregationJobStatuses, { tokens });
-    expect(all.jobs.map((j) => j.state)).toContain('processing');
-    expect(all.running).toBe(0);
+    const early = await run(env, activities.getPreAggregationJobStatuses, { tokens });
+    expect(early.jobs.map((j) => j.token)).toEqual(tokens);
+    expect(early.jobs.map((j) => j.state)).not.toContain('done');
     await new Promise((r) => setTimeout(r, 1000));
-    const late = await run(env, activities.getPreAggregationJobStatuses, { tokens, onlySettled: true });
+    const late = await run(env, activities.getPreAggregationJobStatuses, { tokens });
     expect(late.jobs.map((j) => [j.state, j.status])).toEqual(Array(7).fill(['done', undefined]));
     expect(cube.posts()).toHaveLength(1);
   });
@@ -176,6 +173,8 @@ describe('waitForPreAggregationJobs', () => {
       schedule: { initialPollIntervalMs: 20 },
     });
     expect(result.outcome).toBe('failed');
+    expect(result.failed).toEqual(tokens);
+    expect(result.retrigger).toEqual([]);
     expect(result.jobs[0]).toMatchObject({
       state: 'failure',
       target: { preAggregation: 'broken.broken_rollup', timezone: 'UTC', dataSource: 'default', securityContext: {} },
@@ -198,19 +197,6 @@ describe('waitForPreAggregationJobs', () => {
     const error = await waiting;
     expect(error).toBeInstanceOf(CancelledFailure);
     expect(Date.now() - cancelledAt).toBeLessThan(1000);
-  });
-});
-
-describe('waitOptionsOf', () => {
-  const schedule = { initialPollIntervalMs: 11, maxPollIntervalMs: 22, pollBackoffFactor: 3, pollLatencyFraction: 0.5 };
-  const rest = { tokens: ['a'], policy: { onNotFound: 'fail' as const }, failFast: true, deadlineMs: 60_000 };
-
-  test('passes every schedule field to the wait loop as given', () => {
-    expect(waitOptionsOf({ ...rest, schedule })).toEqual({ ...rest, ...schedule });
-  });
-
-  test('reads the top-level schedule fields of an input an earlier version scheduled', () => {
-    expect(waitOptionsOf({ ...rest, ...schedule })).toEqual({ ...rest, ...schedule });
   });
 });
 

@@ -1,18 +1,15 @@
 /**
  * How the workflow calls the activities: the trigger as a local activity with a deadline-bounded
- * backoff, timer mode's short status polls, and heartbeat mode's long wait. Activity options live here,
- * in one place.
+ * backoff, and the long wait that polls and heartbeats. Activity options live here, in one place. The
+ * activities mark the failures no retry can mend `nonRetryable` themselves (from core's
+ * `CubeJobsError.retryable`), so the retry policies list no failure types.
  *
  * Workflow-safe: imports `@temporalio/workflow` and activity *types* only.
  *
  * @module
  */
-import { NON_RETRYABLE_ERROR_NAMES } from '@cube-jobs/core/protocol';
 import type { CubeJobsActivities } from '@cube-jobs/temporal-activities';
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-
-/** Activity failure types never worth retrying (others carry their own `nonRetryable` flag). */
-export const NON_RETRYABLE_FAILURE_TYPES: string[] = [...NON_RETRYABLE_ERROR_NAMES];
 
 /** The trigger's backoff between attempts: 1 s, doubling, at most 10 s. */
 export const TRIGGER_RETRY = { initialMs: 1000, coefficient: 2, maxMs: 10_000 } as const;
@@ -63,31 +60,14 @@ export function triggerActivity(remainingMs: number | undefined, summary?: strin
       backoffCoefficient: TRIGGER_RETRY.coefficient,
       maximumAttempts:
         remainingMs === undefined ? TRIGGER_ATTEMPTS_WITHOUT_DEADLINE : triggerAttemptsWithin(remainingMs),
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
     },
   }).triggerPreAggregationBuild;
 }
 
-/** The retry policy of the status activities: 1 s doubling to 30 s, never for the final failure types. */
-const STATUS_RETRY = {
-  initialInterval: '1s',
-  maximumInterval: '30s',
-  backoffCoefficient: 2,
-  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
-} as const;
+/** The wait's retry policy (a lost worker, a crash): 1 s doubling to 30 s. */
+const WAIT_RETRY = { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 } as const;
 
-/** Timer mode's status poll, a short activity tried again until the deadline if there is one. */
-export function statusPollActivity(remainingMs: number | undefined, summary?: string) {
-  return proxyActivities<CubeJobsActivities>({
-    ...(summary === undefined ? {} : { summary }),
-    startToCloseTimeout: '2 minutes',
-    ...(remainingMs === undefined ? {} : { scheduleToCloseTimeout: Math.max(1, remainingMs) }),
-    retry: STATUS_RETRY,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  }).getPreAggregationJobStatuses;
-}
-
-/** Heartbeat mode's wait: one activity that polls and heartbeats until the jobs settle. */
+/** The wait: one activity that polls and heartbeats until the jobs settle. */
 export function waitingActivity(heartbeatTimeoutMs: number, remainingMs: number | undefined, summary?: string) {
   // The activity bounds the wait itself (deadline); startToClose only has to outlast it.
   const budgetMs = (remainingMs ?? 25 * 3_600_000) + 5 * 60_000;
@@ -95,7 +75,7 @@ export function waitingActivity(heartbeatTimeoutMs: number, remainingMs: number 
     ...(summary === undefined ? {} : { summary }),
     startToCloseTimeout: budgetMs,
     heartbeatTimeout: heartbeatTimeoutMs,
-    retry: STATUS_RETRY,
+    retry: WAIT_RETRY,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   }).waitForPreAggregationJobs;
 }

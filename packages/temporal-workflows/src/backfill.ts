@@ -5,12 +5,7 @@
  *
  * @module
  */
-import {
-  CubeJobsValidationError,
-  parseDateRangeBound,
-  parseSelector,
-  type PreAggregationSelectorInput,
-} from '@cube-jobs/core/protocol';
+import { CubeJobsValidationError, parseSelector, type PreAggregationSelectorInput } from '@cube-jobs/core/protocol';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { buildPreAggregations } from './build-workflow.js';
@@ -63,6 +58,13 @@ function nextPartition(start: number, granularity: PartitionGranularity): number
   }
 }
 
+/** A day `YYYY-MM-DD` as UTC epoch ms, or undefined when it is not a real day. */
+function parseDay(day: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return Number.isNaN(ms) || isoDay(ms) !== day ? undefined : ms;
+}
+
 /**
  * Splits `from`…`to` (inclusive days, `YYYY-MM-DD`) into at most `maxBuilds` date ranges of whole
  * partitions, as even as possible, in order. Pure; {@link backfillBuilds} uses it.
@@ -74,8 +76,8 @@ export function backfillRanges(
   maxBuilds: number,
 ): Array<[string, string]> {
   const issues = [];
-  const fromMs = parseDateRangeBound(from);
-  const toMs = parseDateRangeBound(to);
+  const fromMs = parseDay(from);
+  const toMs = parseDay(to);
   if (fromMs === undefined) issues.push({ path: 'from', message: `must be a date such as 2024-01-01, got "${from}"` });
   if (toMs === undefined) issues.push({ path: 'to', message: `must be a date such as 2024-12-31, got "${to}"` });
   if (fromMs !== undefined && toMs !== undefined && toMs < fromMs)

@@ -10,7 +10,7 @@
 import { ERROR_NAMES, type CubeJobsValidationError, type JobState } from '@cube-jobs/core/protocol';
 import { ApplicationFailure } from '@temporalio/common';
 import { describeJobs, unfinishedJobs } from './job-records.js';
-import type { BuildJob } from './types.js';
+import type { BuildJob, PreAggregationBuildFailedDetails } from './types.js';
 
 /**
  * The failure type of a build whose worker does not host the cube-jobs activities (see `cubeJobsPlugin`):
@@ -90,6 +90,6 @@ export function buildFailedFailure({ failed, exhausted, maxRetriggers, counts }:
   return ApplicationFailure.nonRetryable(
     `${failed.length} pre-aggregation job(s) failed${reason}: ${describeJobs(failed)}`,
     ERROR_NAMES.buildFailed,
-    { failedJobs: failed, counts },
+    { failedJobs: failed, counts } satisfies PreAggregationBuildFailedDetails,
   );
 }

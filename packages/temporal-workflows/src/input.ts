@@ -1,17 +1,12 @@
 /**
- * Validation of `buildPreAggregations` input: the selector with core's schema, the rest with zod, each
- * error naming its field (`input.wait.pollInterval: …`). Workflow-safe.
+ * Validation of `buildPreAggregations` input: the selector with core's `parseSelector`, the rest with
+ * zod, each error naming its field (`input.wait.pollInterval: …`). Workflow-safe.
  *
  * @module
  */
 import {
-  AMBIGUOUS_JOB_ACTIONS,
   CubeJobsValidationError,
-  DEFAULT_FAIL_FAST,
-  DEFAULT_JOBS_POLICY,
-  DEFAULT_POLL_SCHEDULE,
   parseSelector,
-  toValidationIssues,
   type JobsPolicy,
   type PreAggregationSelector,
   type ValidationIssue,
@@ -32,24 +27,18 @@ const duration = z.custom<Duration>(
   { error: 'must be a positive duration such as "30s", "5m" or a number of milliseconds' },
 );
 
-const ambiguousAction = z.enum(AMBIGUOUS_JOB_ACTIONS);
+const ambiguousAction = z.enum(['wait', 'retrigger', 'fail'] as const satisfies ReadonlyArray<
+  JobsPolicy['onMissingPartition']
+>);
 
 const InputSchema = z.strictObject({
   selector: z.unknown(),
   wait: z
     .strictObject({
-      mode: z.enum(['heartbeat', 'timer']).optional(),
       pollInterval: duration.optional(),
       maxPollInterval: duration.optional(),
-      pollLatencyFraction: z.number().gt(0, 'must be greater than 0').max(1, 'must be at most 1').optional(),
       deadline: duration.optional(),
       heartbeatTimeout: duration.optional(),
-      maxHistoryEvents: z
-        .number()
-        .int('must be a whole number')
-        .min(20, 'must be at least 20')
-        .max(50_000, 'must be at most 50000')
-        .optional(),
     })
     .optional(),
   policy: z
@@ -68,53 +57,51 @@ const InputSchema = z.strictObject({
       failFast: z.boolean().optional(),
     })
     .optional(),
-  resume: z.unknown().optional(),
 });
 
-/** Input with defaults applied and durations in milliseconds. */
+/**
+ * Input with durations in milliseconds. Options of the wait (poll schedule, the policy for ambiguous
+ * jobs) stay unset when the input leaves them out, so core's wait loop applies its own defaults: one
+ * definition of each.
+ */
 export interface ResolvedBuildInput {
   readonly selector: PreAggregationSelector;
-  readonly mode: 'heartbeat' | 'timer';
-  readonly pollIntervalMs: number;
-  readonly maxPollIntervalMs: number;
-  readonly pollLatencyFraction: number;
+  readonly pollIntervalMs: number | undefined;
+  readonly maxPollIntervalMs: number | undefined;
   readonly deadlineMs: number | undefined;
   readonly heartbeatTimeoutMs: number;
-  readonly maxHistoryEvents: number;
-  readonly onMissingPartition: JobsPolicy['onMissingPartition'];
-  readonly onNotFound: JobsPolicy['onNotFound'];
-  readonly ambiguousGraceMs: number;
+  /** The policy as the wait activity takes it (only the fields the input gave). */
+  readonly jobsPolicy: Partial<JobsPolicy>;
+  /** The confirm period the merged-job reposts back off from. */
   readonly ambiguousConfirmMs: number;
   readonly onFailure: 'fail' | 'retrigger';
   readonly maxRetriggers: number;
-  readonly failFast: boolean;
+  readonly failFast: boolean | undefined;
 }
 
-/**
- * The defaults of every option, in milliseconds: the poll schedule and the policy come from core, so a
- * build waits as core's `waitForJobs` does unless told otherwise.
- */
+/** The defaults the workflow itself applies (the wait's own come from core). */
 export const BUILD_DEFAULTS = {
-  mode: 'heartbeat',
-  pollIntervalMs: DEFAULT_POLL_SCHEDULE.initialPollIntervalMs,
-  maxPollIntervalMs: DEFAULT_POLL_SCHEDULE.maxPollIntervalMs,
-  pollLatencyFraction: DEFAULT_POLL_SCHEDULE.pollLatencyFraction,
   heartbeatTimeoutMs: 30_000,
-  maxHistoryEvents: 5_000,
-  onMissingPartition: DEFAULT_JOBS_POLICY.onMissingPartition,
-  onNotFound: DEFAULT_JOBS_POLICY.onNotFound,
-  ambiguousGraceMs: DEFAULT_JOBS_POLICY.ambiguousGraceMs,
-  ambiguousConfirmMs: DEFAULT_JOBS_POLICY.ambiguousConfirmMs,
+  /** Core's `DEFAULT_JOBS_POLICY.ambiguousConfirmMs` (a test holds them equal). */
+  ambiguousConfirmMs: 10_000,
   onFailure: 'fail',
   maxRetriggers: 3,
-  failFast: DEFAULT_FAIL_FAST,
-} as const satisfies Omit<ResolvedBuildInput, 'selector' | 'deadlineMs'>;
+} as const;
+
+/** Zod's issues as {@link ValidationIssue}s under `input.` (an unknown key is named in the path). */
+function issuesOf(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const path = ['input', ...issue.path, ...keys.slice(0, 1)].map(String).join('.');
+    return { path, message: keys.length > 0 ? `unknown key ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message };
+  });
+}
 
 /** Validates the input; throws {@link CubeJobsValidationError} listing every bad field. */
 export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBuildInput {
   const issues: ValidationIssue[] = [];
   const parsed = InputSchema.safeParse(input);
-  if (!parsed.success) issues.push(...toValidationIssues(parsed.error, 'input'));
+  if (!parsed.success) issues.push(...issuesOf(parsed.error));
   let selector: PreAggregationSelector | undefined;
   try {
     selector = parseSelector((input as { selector?: unknown } | undefined)?.selector);
@@ -126,23 +113,25 @@ export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBui
     throw new CubeJobsValidationError('buildPreAggregations input', issues);
   }
   const { wait = {}, policy = {} } = parsed.data;
-  const ms = (value: Duration | undefined, fallback: number) => (value === undefined ? fallback : msToNumber(value));
-  const pollIntervalMs = ms(wait.pollInterval, BUILD_DEFAULTS.pollIntervalMs);
+  const ms = (value: Duration | undefined) => (value === undefined ? undefined : msToNumber(value));
+  const ambiguousConfirmMs = ms(policy.ambiguousConfirm);
+  const given = (fields: { [K in keyof JobsPolicy]: JobsPolicy[K] | undefined }) =>
+    Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<JobsPolicy>;
   return {
     selector,
-    mode: wait.mode ?? BUILD_DEFAULTS.mode,
-    pollIntervalMs,
-    maxPollIntervalMs: Math.max(pollIntervalMs, ms(wait.maxPollInterval, BUILD_DEFAULTS.maxPollIntervalMs)),
-    pollLatencyFraction: wait.pollLatencyFraction ?? BUILD_DEFAULTS.pollLatencyFraction,
-    deadlineMs: wait.deadline === undefined ? undefined : msToNumber(wait.deadline),
-    heartbeatTimeoutMs: ms(wait.heartbeatTimeout, BUILD_DEFAULTS.heartbeatTimeoutMs),
-    maxHistoryEvents: wait.maxHistoryEvents ?? BUILD_DEFAULTS.maxHistoryEvents,
-    onMissingPartition: policy.onMissingPartition ?? BUILD_DEFAULTS.onMissingPartition,
-    onNotFound: policy.onNotFound ?? BUILD_DEFAULTS.onNotFound,
-    ambiguousGraceMs: ms(policy.ambiguousGrace, BUILD_DEFAULTS.ambiguousGraceMs),
-    ambiguousConfirmMs: ms(policy.ambiguousConfirm, BUILD_DEFAULTS.ambiguousConfirmMs),
+    pollIntervalMs: ms(wait.pollInterval),
+    maxPollIntervalMs: ms(wait.maxPollInterval),
+    deadlineMs: ms(wait.deadline),
+    heartbeatTimeoutMs: ms(wait.heartbeatTimeout) ?? BUILD_DEFAULTS.heartbeatTimeoutMs,
+    jobsPolicy: given({
+      onMissingPartition: policy.onMissingPartition,
+      onNotFound: policy.onNotFound,
+      ambiguousGraceMs: ms(policy.ambiguousGrace),
+      ambiguousConfirmMs,
+    }),
+    ambiguousConfirmMs: ambiguousConfirmMs ?? BUILD_DEFAULTS.ambiguousConfirmMs,
     onFailure: policy.onFailure ?? BUILD_DEFAULTS.onFailure,
     maxRetriggers: policy.maxRetriggers ?? BUILD_DEFAULTS.maxRetriggers,
-    failFast: policy.failFast ?? BUILD_DEFAULTS.failFast,
+    failFast: policy.failFast,
   };
 }

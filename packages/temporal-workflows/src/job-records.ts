@@ -1,27 +1,40 @@
 /**
- * The build's job records: how a compact {@link JobRecord} reads as core's `JobStatus`, how fresh
- * records merge into the jobs the build tracks, and how a list of jobs is named in a failure message.
+ * The build's job records: how fresh records merge into the jobs the build tracks, how they are
+ * counted, and how a list of jobs is named in a failure message.
  *
  * Workflow-safe: pure functions over plain data.
  *
  * @module
  */
-import { failureMessageOf, formatJobList, isFinalState, type JobStatus } from '@cube-jobs/core/protocol';
+import type { JobState } from '@cube-jobs/core/protocol';
 import type { JobRecord } from '@cube-jobs/temporal-activities';
 import type { BuildJob } from './types.js';
+
+/** Every job state, in core's order (`JOB_STATES`; a test holds them equal). */
+const JOB_STATES = [
+  'scheduled',
+  'processing',
+  'done',
+  'failure',
+  'missing_partition',
+  'not_found',
+  'pre_agg_not_found',
+  'unknown',
+] as const satisfies readonly JobState[];
+
+/** How many jobs the failure messages name before they say how many more there are. */
+const NAMED_JOBS_LIMIT = 20;
 
 /** Cube's status string of a job (records leave it out when it equals the state). */
 export function statusOf(job: JobRecord): string {
   return job.status ?? job.state;
 }
 
-/** A record as core's status functions take it. */
-export function asJobStatus(job: JobRecord): JobStatus {
-  const raw = statusOf(job);
-  const base = { token: job.token, raw, table: job.table };
-  return job.state === 'failure'
-    ? { ...base, state: 'failure', message: failureMessageOf(raw) }
-    : { ...base, state: job.state };
+/** Jobs per state. */
+export function countByState(jobs: ReadonlyArray<Pick<JobRecord, 'state'>>): Record<JobState, number> {
+  const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
+  for (const job of jobs) counts[job.state] += 1;
+  return counts;
 }
 
 /**
@@ -38,14 +51,16 @@ export function mergeJobRecords(jobs: readonly BuildJob[], records: readonly Job
   });
 }
 
-/** The jobs that have not reached a final state. */
+/** The jobs that have not reached a final state (`done`, `failure`, `pre_agg_not_found`). */
 export function unfinishedJobs(jobs: readonly BuildJob[]): BuildJob[] {
-  return jobs.filter((job) => !isFinalState(job.state));
+  return jobs.filter((job) => job.state !== 'done' && job.state !== 'failure' && job.state !== 'pre_agg_not_found');
 }
 
-/** Names jobs in a message: each by its table, else its pre-aggregation, else its token. */
+/** Names jobs in a message: each by its table, else its pre-aggregation, else its token, with Cube's status. */
 export function describeJobs(jobs: readonly BuildJob[]): string {
-  return formatJobList(
-    jobs.map((job) => ({ name: job.table ?? job.target?.preAggregation ?? job.token, status: statusOf(job) })),
-  );
+  const named = jobs
+    .slice(0, NAMED_JOBS_LIMIT)
+    .map((job) => `${job.table ?? job.target?.preAggregation ?? job.token} (${statusOf(job).split('\n')[0]})`);
+  const more = jobs.length > NAMED_JOBS_LIMIT ? `; and ${jobs.length - NAMED_JOBS_LIMIT} more` : '';
+  return named.join('; ') + more;
 }

@@ -1,15 +1,15 @@
 /**
  * Live progress of a build from a client: the workflow's `getBuildProgress` answer, refreshed with the
- * waiting activity's latest heartbeat (heartbeat mode polls inside the activity, so the workflow
- * itself learns statuses only when the wait ends). Node side.
+ * waiting activity's latest heartbeat (the activity polls, so the workflow itself learns statuses
+ * only when the wait ends). Node side.
  *
  * @module
  */
-import { countJobStates, type JobState } from '@cube-jobs/core/protocol';
 import type { WaitHeartbeatDetails } from '@cube-jobs/temporal-activities';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { getBuildProgress } from './build-workflow.js';
+import { countByState } from './job-records.js';
 import type { BuildProgress } from './types.js';
 
 /** {@link BuildProgress} merged with the waiting activity's last heartbeat. */
@@ -43,9 +43,7 @@ export async function describeBuildProgress(handle: WorkflowHandle): Promise<Liv
   return {
     ...progress,
     jobs,
-    counts: countJobStates(
-      jobs.map((job) => ({ token: job.token, raw: job.state, state: job.state as Exclude<JobState, 'failure'> })),
-    ),
+    counts: countByState(jobs),
     livePolls: progress.polls + details.wait.polls,
     waitAttempt: pending?.attempt ?? undefined,
   };

@@ -23,7 +23,7 @@ export const BUILD_METRICS = {
   /**
    * Histogram, in milliseconds, of how long a job's end could have gone unseen: from the last poll that
    * saw it running to the one that saw it `done` or `failure` (an upper bound; Cube reports no end time).
-   * Timer mode records it here; heartbeat mode records it in the waiting activity, under the same name.
+   * The waiting activity records it (`@cube-jobs/temporal-activities`); named here with the build's other metrics.
    */
   detectionLatency: 'cube_jobs_detection_latency',
 } as const;
@@ -47,16 +47,4 @@ export function recordBuildEnd(
 /** Records jobs triggered again. */
 export function recordRetriggeredJobs(count: number): void {
   if (count > 0) metricMeter.createCounter(BUILD_METRICS.retriggeredJobs, 'jobs', 'Jobs triggered again').add(count);
-}
-
-/** Records, for each job seen ending at a poll, the time since the previous poll that saw it running. */
-export function recordDetectionLatency(latenciesMs: readonly number[]): void {
-  if (latenciesMs.length === 0) return;
-  const histogram = metricMeter.createHistogram(
-    BUILD_METRICS.detectionLatency,
-    'int',
-    'ms',
-    "Upper bound on the time between a job's end and the poll that saw it",
-  );
-  for (const latency of latenciesMs) histogram.record(Math.max(0, Math.round(latency)));
 }

@@ -7,7 +7,8 @@ import { parseSelector, type PreAggregationSelectorInput } from '@cube-jobs/core
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { refreshPreAggregations, requestRefreshUpdate, type RefreshOutcome, type RefreshTicket } from './refresh.js';
-import { CUBE_JOBS_TASK_QUEUE, type BuildPolicy, type BuildWaitOptions, type BuildWorkflow } from './types.js';
+import type { buildPreAggregations } from './build-workflow.js';
+import { CUBE_JOBS_TASK_QUEUE, type BuildPolicy, type BuildWaitOptions } from './types.js';
 import { describeSelector } from './summaries.js';
 import { buildWorkflowId } from './workflow-id.js';
 
@@ -90,7 +91,7 @@ export async function waitForRefresh(
   const { refreshWorkflowId: refreshId, ...ticket } = sent;
   for (;;) {
     try {
-      const result = await client.workflow.getHandle<BuildWorkflow>(ticket.buildWorkflowId).result();
+      const result = await client.workflow.getHandle<typeof buildPreAggregations>(ticket.buildWorkflowId).result();
       return {
         ...ticket,
         outcome: 'succeeded',

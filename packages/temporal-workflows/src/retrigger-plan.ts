@@ -7,22 +7,10 @@
  *
  * @module
  */
-import {
-  isSameSecondCollision as isCollisionStatus,
-  type JobsSummary,
-  type PreAggregationSelector,
-} from '@cube-jobs/core/protocol';
+import type { PreAggregationSelector } from '@cube-jobs/core/protocol';
 import { canonicalJson } from './canonical-json.js';
-import { statusOf } from './job-records.js';
 import type { BuildJob, BuildPolicy } from './types.js';
-
-/**
- * A failed job that collided with a build of its partition planned in the same second (a Cube quirk, see
- * core's `cube-quirks/same-second-collision.ts`): triggered again a second later, whatever `onFailure` says.
- */
-export function isSameSecondCollision(job: BuildJob): boolean {
-  return job.state === 'failure' && isCollisionStatus(statusOf(job));
-}
+import type { WaitVerdict } from './wait-for-jobs.js';
 
 /**
  * How many times in a row a job Cube merged into an identical build nobody here knows (a trigger whose
@@ -89,7 +77,7 @@ export interface RetriggerPost {
 
 /** What to do after a wait that did not succeed. */
 export interface RetriggerPlan {
-  /** Jobs to trigger again: those the policy retriggers, and failed ones `onFailure` or a collision retriggers. */
+  /** Jobs to trigger again: those the wait said to, and failed ones when `onFailure` is `retrigger`. */
   readonly retrigger: readonly BuildJob[];
   /** Failed jobs that are not triggered again. */
   readonly hardFailed: readonly BuildJob[];
@@ -99,11 +87,9 @@ export interface RetriggerPlan {
   readonly posts: readonly RetriggerPost[];
   /** True when the build goes on by posting again; false when it fails with the jobs above. */
   readonly proceed: boolean;
-  /** Some job collided with a same-second build: wait core's `SAME_SECOND_BACKOFF_MS` before posting. */
-  readonly collided: boolean;
   /**
-   * How long to wait before posting when every job to trigger again is a merged repost (see
-   * {@link mergedRepostBackoffMs}); 0 when some job was lost or failed, which is posted at once.
+   * How long to wait before posting: the wait's `retriggerAfterMs` (a same-second collision), or, when
+   * every job to trigger again is a merged repost, {@link mergedRepostBackoffMs}.
    */
   readonly backoffMs: number;
 }
@@ -116,20 +102,18 @@ export interface RetriggerOptions {
   readonly ambiguousConfirmMs: number;
 }
 
-/** Plans the retrigger of a wait's outcome, from the tracked jobs and their summary. */
+/** Plans the retrigger of a wait that did not succeed, from the tracked jobs and the wait's verdict. */
 export function planRetrigger(
   jobs: readonly BuildJob[],
-  summary: JobsSummary,
+  verdict: Pick<WaitVerdict, 'failed' | 'retrigger' | 'retriggerAfterMs'>,
   options: RetriggerOptions,
 ): RetriggerPlan {
-  const failedTokens = new Set(summary.failed.map((job) => job.token));
-  const retriggerTokens = new Set(summary.retrigger.map((job) => job.token));
+  const failedTokens = new Set(verdict.failed);
+  const retriggerTokens = new Set(verdict.retrigger);
   const retrigger = jobs.filter(
     (job) =>
       retriggerTokens.has(job.token) ||
-      (job.state === 'failure' &&
-        failedTokens.has(job.token) &&
-        (options.onFailure === 'retrigger' || isSameSecondCollision(job))),
+      (job.state === 'failure' && failedTokens.has(job.token) && options.onFailure === 'retrigger'),
   );
   const hardFailed = jobs.filter((job) => failedTokens.has(job.token) && !retrigger.includes(job));
   // Each job may be triggered again at most maxRetriggers times; merged reposts do not count.
@@ -157,9 +141,11 @@ export function planRetrigger(
     exhausted,
     posts,
     proceed: hardFailed.length === 0 && exhausted.length === 0 && retrigger.length > 0,
-    collided: retrigger.some(isSameSecondCollision),
-    backoffMs: allMerged
-      ? mergedRepostBackoffMs(Math.min(...retrigger.map((job) => job.mergedReposts ?? 0)), options.ambiguousConfirmMs)
-      : 0,
+    backoffMs: Math.max(
+      verdict.retriggerAfterMs,
+      allMerged
+        ? mergedRepostBackoffMs(Math.min(...retrigger.map((job) => job.mergedReposts ?? 0)), options.ambiguousConfirmMs)
+        : 0,
+    ),
   };
 }

@@ -8,7 +8,6 @@
  */
 import {
   CubeJobsValidationError,
-  isIanaTimeZone,
   parseSelector,
   type PreAggregationSelectorInput,
   type ValidationIssue,
@@ -64,6 +63,17 @@ const asList = <T>(value: T | readonly T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
 
 /** Validates a schedule's spec and selector, naming each bad field. */
+/** Whether Temporal can run a schedule in `name`: an IANA time zone such as `Europe/Berlin` (not an offset). */
+function isTimeZoneName(name: string): boolean {
+  try {
+    return (
+      /^[A-Za-z]/.test(name) && new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone !== ''
+    );
+  } catch {
+    return false;
+  }
+}
+
 function validate(options: BuildScheduleOptions) {
   const issues: ValidationIssue[] = [];
   if (!/^[\w.:/-]{1,200}$/.test(options.scheduleId)) {
@@ -72,7 +82,7 @@ function validate(options: BuildScheduleOptions) {
   if (asList(options.spec.cron).length === 0 && asList(options.spec.every).length === 0) {
     issues.push({ path: 'spec', message: 'needs `cron` or `every`' });
   }
-  if (options.spec.timezone !== undefined && !isIanaTimeZone(options.spec.timezone)) {
+  if (options.spec.timezone !== undefined && !isTimeZoneName(options.spec.timezone)) {
     issues.push({
       path: 'spec.timezone',
       message: `must be an IANA time zone such as "Europe/Berlin", got "${options.spec.timezone}"`,

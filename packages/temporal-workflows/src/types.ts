@@ -10,26 +10,15 @@ import type { Duration } from '@temporalio/common';
 /** The task queue our helpers (schedules, backfills, `requestRefresh`), the CLI and the demo use unless told otherwise. */
 export const CUBE_JOBS_TASK_QUEUE = 'cube-jobs';
 
-/** How the workflow waits for the jobs. */
+/** How the build waits for its jobs: one activity that polls Cube and heartbeats, however long the build takes. */
 export interface BuildWaitOptions {
-  /**
-   * `heartbeat`: one long activity polls and heartbeats (about 3 history events per wait, however long).
-   * `timer`: the workflow sleeps on durable timers and polls with short activities (history grows per poll;
-   * the workflow continues as new before it grows large).
-   * @default 'heartbeat'
-   */
-  readonly mode?: 'heartbeat' | 'timer';
-  /** First poll delay and shortest interval. @default '1s' */
+  /** First poll delay and shortest interval between polls. @default '1s' */
   readonly pollInterval?: Duration;
-  /** Longest interval between polls. @default '30s' */
+  /** Longest interval between polls (intervals grow with the time waited, noticing completion within 5 % of it). @default '30s' */
   readonly maxPollInterval?: Duration;
-  /** Largest interval as a fraction of the time waited so far: bounds how late completion is noticed. @default 0.05 */
-  readonly pollLatencyFraction?: number;
   /** Give up when the jobs are not settled this long after the workflow started. @default none (Cube forgets jobs after 24 h) */
   readonly deadline?: Duration;
-  /** Timer mode: continue as new once the run's history has this many events (or when the server suggests it). @default 5000 */
-  readonly maxHistoryEvents?: number;
-  /** Heartbeat timeout of the waiting activity (heartbeat mode): how soon a crashed worker's wait is taken over. @default '30s' */
+  /** How soon a crashed worker's wait is taken over by another worker (the waiting activity's heartbeat timeout). @default '30s' */
   readonly heartbeatTimeout?: Duration;
 }
 
@@ -51,7 +40,7 @@ export interface BuildPolicy {
   readonly onFailure?: 'fail' | 'retrigger';
   /** How many times one job may be triggered again (its `attempt` is at most `maxRetriggers + 1`). @default 3 */
   readonly maxRetriggers?: number;
-  /** Fail at the first failed job instead of letting the others finish first. @default false (core's `DEFAULT_FAIL_FAST`) */
+  /** Fail at the first failed job instead of letting the others finish first. @default false */
   readonly failFast?: boolean;
 }
 
@@ -63,8 +52,6 @@ export interface BuildPreAggregationsInput {
   readonly wait?: BuildWaitOptions;
   /** What to do when jobs do not succeed. */
   readonly policy?: BuildPolicy;
-  /** State the workflow carries into its next run when it continues as new; leave it unset. */
-  readonly resume?: BuildState;
 }
 
 /** One job of the build, with the trigger attempt that created it (1 = the first trigger). */
@@ -78,7 +65,7 @@ export interface BuildJob extends JobRecord {
   readonly mergedReposts?: number | undefined;
 }
 
-/** The workflow's durable state: what it tracks between polls and carries across continue-as-new. */
+/** The workflow's state: the jobs it tracks and what it has done so far. */
 export interface BuildState {
   /** Jobs being tracked (superseded jobs are dropped when retriggered). */
   jobs: BuildJob[];
@@ -88,16 +75,8 @@ export interface BuildState {
   retriggered: number;
   /** Status polls made. */
   polls: number;
-  /** Workflow start (epoch ms), kept across continue-as-new. */
-  startedAtMs: number;
-  /** Timer mode: when each token was first seen ambiguous. */
-  ambiguousSinceMs: Record<string, number>;
-  /** Timer mode: the current poll interval. */
-  pollIntervalMs: number;
-  /** Runs so far (1 + continue-as-new count). */
-  runs: number;
-  /** The build upserts its search attributes (the trigger's worker said so); kept across continue-as-new. */
-  searchAttributes?: boolean | undefined;
+  /** Workflow start (epoch ms). */
+  readonly startedAtMs: number;
 }
 
 /** What the build is doing. */
@@ -106,8 +85,7 @@ export type BuildPhase = 'triggering' | 'waiting' | 'retriggering' | 'succeeded'
 /** Answer of the `getBuildProgress` query. */
 export interface BuildProgress {
   readonly phase: BuildPhase;
-  readonly waitMode: 'heartbeat' | 'timer';
-  /** Jobs per state, as last seen by the workflow. In heartbeat mode, per-poll counts live in the waiting activity's heartbeat details. */
+  /** Jobs per state, as last seen by the workflow (per-poll counts live in the waiting activity's heartbeat details: see `describeBuildProgress`). */
   readonly counts: Readonly<Record<JobState, number>>;
   /** Every job as last seen by the workflow. */
   readonly jobs: ReadonlyArray<Pick<BuildJob, 'token' | 'state' | 'table' | 'attempt'>>;
@@ -128,12 +106,18 @@ export interface BuildPreAggregationsResult {
   readonly retriggeredJobs: number;
   /** Status polls made. */
   readonly polls: number;
-  /** Runs of the workflow (more than 1 after continue-as-new). */
-  readonly runs: number;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
 }
 
-/** The signature of `buildPreAggregations`, for typed continue-as-new and handles inside the package. */
-export type BuildWorkflow = (input: BuildPreAggregationsInput) => Promise<BuildPreAggregationsResult>;
+/**
+ * The `details[0]` of a build's `PreAggregationBuildFailedError` failure (`ERROR_NAMES.buildFailed`):
+ * every failed job with its table, Cube's status and the partition it builds, and the build's counts.
+ */
+export interface PreAggregationBuildFailedDetails {
+  /** Every job that failed (and jobs that would be triggered again but used up `maxRetriggers`). */
+  readonly failedJobs: readonly BuildJob[];
+  /** Jobs per state across the whole build. */
+  readonly counts: Readonly<Record<JobState, number>>;
+}

@@ -39,4 +39,5 @@ export {
   type BuildPreAggregationsResult,
   type BuildProgress,
   type BuildWaitOptions,
+  type PreAggregationBuildFailedDetails,
 } from './types.js';

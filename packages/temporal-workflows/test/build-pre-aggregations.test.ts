@@ -16,12 +16,9 @@ const EventType = temporal.api.enums.v1.EventType;
 const devServer = useBuildEnvironment();
 const run = devServer.run;
 
-describe.each(['heartbeat', 'timer'] as const)('buildPreAggregations (%s mode)', (mode) => {
+describe('buildPreAggregations', () => {
   test('triggers once, waits, and returns every job with its table', async () => {
-    const result = await run(
-      { selector: { ...baseSelector, cubes: ['orders'] }, wait: { ...fastWait, mode } },
-      { concurrency: 2 },
-    );
+    const result = await run({ selector: { ...baseSelector, cubes: ['orders'] }, wait: fastWait }, { concurrency: 2 });
     if (!result.ok) throw result.error; // the workflow's own failure says what went wrong
     expect(result.value.outcome).toBe('succeeded');
     expect(result.value.jobs).toHaveLength(7);
@@ -35,7 +32,7 @@ describe.each(['heartbeat', 'timer'] as const)('buildPreAggregations (%s mode)',
 
   test('fails listing every failed partition', async () => {
     const result = await run(
-      { selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: { ...fastWait, mode } },
+      { selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: fastWait },
       {
         model: ordersByMonth(['2024-01-01', '2024-04-30'], (p) =>
           p.partitionStart?.startsWith('2024-02') || p.partitionStart?.startsWith('2024-04')
@@ -58,35 +55,21 @@ describe.each(['heartbeat', 'timer'] as const)('buildPreAggregations (%s mode)',
 });
 
 describe('wait options', () => {
-  test('heartbeat mode hands the whole poll schedule to the waiting activity', async () => {
-    const wait = { pollInterval: 60, maxPollInterval: 300, pollLatencyFraction: 0.3, heartbeatTimeout: '5s' } as const;
-    const result = await run({ selector: { ...baseSelector, cubes: ['customers'] }, wait });
+  test('hands the poll schedule and the given policy to the waiting activity, leaving the rest to its defaults', async () => {
+    const wait = { pollInterval: 60, maxPollInterval: 300, heartbeatTimeout: '5s' } as const;
+    const policy = { onNotFound: 'fail', ambiguousConfirm: '2s' } as const;
+    const result = await run({ selector: { ...baseSelector, cubes: ['customers'] }, wait, policy });
     if (!result.ok) throw result.error;
     const history = await devServer.env.client.workflow.getHandle(result.workflowId).fetchHistory();
     const scheduled = (history.events ?? [])
       .map((e) => e.activityTaskScheduledEventAttributes)
       .find((a) => a?.activityType?.name === 'waitForPreAggregationJobs');
     const payload = scheduled?.input?.payloads?.[0];
-    const input = payload ? defaultPayloadConverter.fromPayload<{ schedule: unknown }>(payload) : undefined;
-    expect(input?.schedule).toEqual({ initialPollIntervalMs: 60, maxPollIntervalMs: 300, pollLatencyFraction: 0.3 });
-  });
-});
-
-describe('timer mode over a long wait', () => {
-  test('continues as new before history grows large, and still triggers once', async () => {
-    const result = await run(
-      {
-        selector: { ...baseSelector, cubes: ['customers'] },
-        wait: { mode: 'timer', pollInterval: 100, maxPollInterval: 100, maxHistoryEvents: 20 },
-      },
-      { buildDurationMs: 4000 },
-    );
-    if (!result.ok) throw result.error; // the workflow's own failure says what went wrong
-    expect(result.value.runs).toBeGreaterThan(1);
-    expect(result.value.jobs.map((j) => j.state)).toEqual(['done']);
-    expect(result.cube.posts()).toHaveLength(1);
-    const history = await devServer.env.client.workflow.getHandle(result.workflowId).fetchHistory();
-    expect((history.events ?? []).length).toBeLessThan(40);
+    const input = payload
+      ? defaultPayloadConverter.fromPayload<{ schedule: unknown; policy: unknown }>(payload)
+      : undefined;
+    expect(input?.schedule).toEqual({ initialPollIntervalMs: 60, maxPollIntervalMs: 300 });
+    expect(input?.policy).toEqual({ onNotFound: 'fail', ambiguousConfirmMs: 2000 });
   });
 });
 
@@ -100,28 +83,25 @@ describe('deadline, cancellation, progress, input', () => {
     expect(failureOf(result.error).type).toBe('PreAggregationWaitTimeoutError');
   });
 
-  test.each(['heartbeat', 'timer'] as const)(
-    'a trigger Cube keeps refusing is tried until the deadline, then fails typed (%s mode)',
-    async (mode) => {
-      const refusing = {
-        faults: [
-          { kind: 'http-error' as const, status: 503, action: 'post' as const, body: { error: 'Cube is restarting' } },
-        ],
-      };
-      const result = await run(
-        { selector: { ...baseSelector, cubes: ['customers'] }, wait: { ...fastWait, mode, deadline: '4s' } },
-        refusing,
-      );
-      if (result.ok) expect.fail(`expected the build to fail, it succeeded: ${JSON.stringify(result.value.counts)}`);
-      const failure = failureOf(result.error);
-      expect(failure.type).toBe('PreAggregationWaitTimeoutError');
-      expect(failure.message).toContain('The deadline passed while triggering');
-      expect(failure.message).toContain('Cube is restarting');
-      // 1 s, 2 s, then the deadline: more than one attempt, no job ever created.
-      expect(result.cube.requests.filter((r) => r.action === 'post').length).toBeGreaterThanOrEqual(2);
-      expect(result.cube.posts()).toHaveLength(0);
-    },
-  );
+  test('a trigger Cube keeps refusing is tried until the deadline, then fails typed', async () => {
+    const refusing = {
+      faults: [
+        { kind: 'http-error' as const, status: 503, action: 'post' as const, body: { error: 'Cube is restarting' } },
+      ],
+    };
+    const result = await run(
+      { selector: { ...baseSelector, cubes: ['customers'] }, wait: { ...fastWait, deadline: '4s' } },
+      refusing,
+    );
+    if (result.ok) expect.fail(`expected the build to fail, it succeeded: ${JSON.stringify(result.value.counts)}`);
+    const failure = failureOf(result.error);
+    expect(failure.type).toBe('PreAggregationWaitTimeoutError');
+    expect(failure.message).toContain('The deadline passed while triggering');
+    expect(failure.message).toContain('Cube is restarting');
+    // 1 s, 2 s, then the deadline: more than one attempt, no job ever created.
+    expect(result.cube.requests.filter((r) => r.action === 'post').length).toBeGreaterThanOrEqual(2);
+    expect(result.cube.posts()).toHaveLength(0);
+  });
 
   test('a trigger refused a few times succeeds once Cube answers', async () => {
     const flaky = { faults: [{ kind: 'http-error' as const, status: 503, action: 'post' as const, times: 2 }] };

@@ -2,21 +2,18 @@
  * The workflow's pure planning, without a dev server: retrigger plans, narrowed selectors, job records,
  * the failures it raises, trigger attempts within a deadline, input defaults and workflow ids.
  */
-import { DEFAULT_FAIL_FAST, DEFAULT_JOBS_POLICY, DEFAULT_POLL_SCHEDULE, summarizeJobs } from '@cube-jobs/core/protocol';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, test } from 'vitest';
 import { TRIGGER_RETRY, triggerAttemptsWithin } from '../src/activity-options.js';
 import { buildFailedFailure, deadlineFailure, waitDeadlineFailure } from '../src/failures.js';
 import { BUILD_DEFAULTS, resolveBuildInput } from '../src/input.js';
-import { asJobStatus, describeJobs, mergeJobRecords, statusOf } from '../src/job-records.js';
+import { countByState, describeJobs, mergeJobRecords, statusOf } from '../src/job-records.js';
 import {
-  isSameSecondCollision,
   MAX_MERGED_REPOST_BACKOFF_MS,
   MAX_MERGED_REPOSTS,
   narrowSelector,
   planRetrigger,
 } from '../src/retrigger-plan.js';
-import { pollScheduleOf } from '../src/wait-modes.js';
 import { equalSelectors } from './selectors.js';
 import { buildWorkflowId } from '../src/index.js';
 import type { BuildJob } from '../src/workflow-safe.js';
@@ -38,8 +35,12 @@ const job = (token: string, fields: Partial<BuildJob> = {}): BuildJob => ({
   attempt: 1,
   ...fields,
 });
-const summaryOf = (jobs: BuildJob[], confirmMs = 0) =>
-  summarizeJobs(jobs.map(asJobStatus), { policy: { ...DEFAULT_JOBS_POLICY, ambiguousConfirmMs: confirmMs }, nowMs: 0 });
+/** The verdict a wait returns on these jobs under the default policy, once their ambiguity is confirmed. */
+const verdictOf = (jobs: BuildJob[], retriggerAfterMs = 0) => ({
+  failed: jobs.filter((j) => j.state === 'failure' || j.state === 'pre_agg_not_found').map((j) => j.token),
+  retrigger: jobs.filter((j) => j.state === 'missing_partition' || j.state === 'not_found').map((j) => j.token),
+  retriggerAfterMs,
+});
 const options = { selector, onFailure: 'fail' as const, maxRetriggers: 3, ambiguousConfirmMs: 10_000 };
 
 describe('narrowSelector', () => {
@@ -71,19 +72,19 @@ describe('planRetrigger', () => {
       job('b'),
       job('c', { state: 'not_found', target: target('03'), attempt: 2 }),
     ];
-    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    const plan = planRetrigger(jobs, verdictOf(jobs), options);
     expect(plan.proceed).toBe(true);
     expect(plan.retrigger.map((j) => j.token)).toEqual(['a', 'c']);
     expect(plan.posts.map((post) => [post.selector.dateRange?.[0], post.attempt])).toEqual([
       ['2024-01-01T00:00:00.000', 2],
       ['2024-03-01T00:00:00.000', 3],
     ]);
-    expect(plan.collided).toBe(false);
+    expect(plan.backoffMs).toBe(0);
   });
 
   test('groups jobs whose narrowed selectors are equal into one post', () => {
     const jobs = [job('a', { state: 'not_found' }), job('b', { state: 'not_found', attempt: 2 })];
-    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    const plan = planRetrigger(jobs, verdictOf(jobs), options);
     expect(plan.posts).toHaveLength(1);
     expect(plan.posts[0]?.jobs.map((j) => j.token)).toEqual(['a', 'b']);
     expect(plan.posts[0]?.attempt).toBe(3);
@@ -91,29 +92,29 @@ describe('planRetrigger', () => {
 
   test('a failed job fails the build under onFailure fail, and is retriggered under onFailure retrigger', () => {
     const jobs = [job('a', { state: 'failure', status: 'failure: disk full', target: target('01') })];
-    const failing = planRetrigger(jobs, summaryOf(jobs), options);
+    const failing = planRetrigger(jobs, verdictOf(jobs), options);
     expect(failing.proceed).toBe(false);
     expect(failing.hardFailed.map((j) => j.token)).toEqual(['a']);
-    const retrying = planRetrigger(jobs, summaryOf(jobs), { ...options, onFailure: 'retrigger' });
+    const retrying = planRetrigger(jobs, verdictOf(jobs), { ...options, onFailure: 'retrigger' });
     expect(retrying.proceed).toBe(true);
     expect(retrying.retrigger.map((j) => j.token)).toEqual(['a']);
   });
 
-  test('a same-second collision is retriggered even under onFailure fail, after the backoff', () => {
+  test('a failed job the wait says to trigger again (a same-second collision) is, under onFailure fail, after its backoff', () => {
     const collided = job('a', {
       state: 'failure',
       status: 'failure: relation "x" already exists',
       target: target('01'),
     });
-    expect(isSameSecondCollision(collided)).toBe(true);
-    const plan = planRetrigger([collided], summaryOf([collided]), options);
+    const plan = planRetrigger([collided], { failed: [], retrigger: ['a'], retriggerAfterMs: 1100 }, options);
     expect(plan.proceed).toBe(true);
-    expect(plan.collided).toBe(true);
+    expect(plan.retrigger.map((j) => j.token)).toEqual(['a']);
+    expect(plan.backoffMs).toBe(1100);
   });
 
   test('a job past its retrigger budget stops the build', () => {
     const jobs = [job('a', { state: 'not_found', attempt: 4 })];
-    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    const plan = planRetrigger(jobs, verdictOf(jobs), options);
     expect(plan.proceed).toBe(false);
     expect(plan.exhausted.map((j) => j.token)).toEqual(['a']);
   });
@@ -122,7 +123,7 @@ describe('planRetrigger', () => {
     const merged = (token: string, month: string, mergedReposts?: number) =>
       job(token, { state: 'missing_partition', merge: {}, target: target(month), attempt: 4, mergedReposts });
     const jobs = [merged('a', '01'), merged('b', '02')];
-    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    const plan = planRetrigger(jobs, verdictOf(jobs), options);
     expect(plan.proceed).toBe(true);
     expect(plan.exhausted).toEqual([]); // attempt 4 > maxRetriggers 3, yet not exhausted
     expect(plan.posts.map((post) => [post.attempt, post.mergedReposts])).toEqual([
@@ -131,12 +132,12 @@ describe('planRetrigger', () => {
     ]);
     expect(plan.backoffMs).toBe(10_000);
     const third = [merged('a', '01', 2)];
-    expect(planRetrigger(third, summaryOf(third), options).backoffMs).toBe(40_000);
+    expect(planRetrigger(third, verdictOf(third), options).backoffMs).toBe(40_000);
     const late = [merged('a', '01', 7)];
-    expect(planRetrigger(late, summaryOf(late), options).backoffMs).toBe(MAX_MERGED_REPOST_BACKOFF_MS);
+    expect(planRetrigger(late, verdictOf(late), options).backoffMs).toBe(MAX_MERGED_REPOST_BACKOFF_MS);
     // After MAX_MERGED_REPOSTS in a row, a post counts against the budget again.
     const spent = [merged('a', '01', MAX_MERGED_REPOSTS)];
-    expect(planRetrigger(spent, summaryOf(spent), options).exhausted.map((j) => j.token)).toEqual(['a']);
+    expect(planRetrigger(spent, verdictOf(spent), options).exhausted.map((j) => j.token)).toEqual(['a']);
   });
 
   test('a lost job among merged ones is posted at once, and a merged job Cube has since forgotten is lost', () => {
@@ -144,38 +145,29 @@ describe('planRetrigger', () => {
       job('a', { state: 'missing_partition', merge: {}, target: target('01') }),
       job('b', { state: 'not_found', target: target('02') }),
     ];
-    const plan = planRetrigger(jobs, summaryOf(jobs), options);
+    const plan = planRetrigger(jobs, verdictOf(jobs), options);
     expect(plan.backoffMs).toBe(0);
     expect(plan.posts.map((post) => [post.attempt, post.mergedReposts])).toEqual([
       [1, 1],
       [2, 0],
     ]);
     const forgotten = [job('a', { state: 'not_found', merge: {}, target: target('01') })];
-    const lost = planRetrigger(forgotten, summaryOf(forgotten), options);
+    const lost = planRetrigger(forgotten, verdictOf(forgotten), options);
     expect([lost.backoffMs, lost.posts[0]?.attempt]).toEqual([0, 2]);
-  });
-
-  test('an ambiguous job within its confirmation period is not retriggered yet', () => {
-    const jobs = [job('a', { state: 'missing_partition' })];
-    const summary = summarizeJobs(jobs.map(asJobStatus), {
-      policy: DEFAULT_JOBS_POLICY,
-      ambiguousSinceMs: { a: 0 },
-      nowMs: DEFAULT_JOBS_POLICY.ambiguousConfirmMs - 1,
-    });
-    expect(planRetrigger(jobs, summary, options).retrigger).toEqual([]);
   });
 });
 
 describe('job records', () => {
-  test('a record reads as core status, with the failure message after the prefix', () => {
-    expect(asJobStatus(job('a', { state: 'failure', status: 'failure: boom', table: 't' }))).toEqual({
-      token: 'a',
-      raw: 'failure: boom',
-      table: 't',
-      state: 'failure',
-      message: 'boom',
-    });
+  test("a record's status is Cube's string, or its state when the record left it out", () => {
+    expect(statusOf(job('a', { state: 'failure', status: 'failure: boom' }))).toBe('failure: boom');
     expect(statusOf(job('b', { state: 'processing' }))).toBe('processing');
+  });
+
+  test("counts every state, in core's order", async () => {
+    const { JOB_STATES } = await import('../../core/src/job.js');
+    const counts = countByState([job('a'), job('b', { state: 'not_found' }), job('c')]);
+    expect(Object.keys(counts)).toEqual([...JOB_STATES]);
+    expect(counts).toMatchObject({ done: 2, not_found: 1, failure: 0 });
   });
 
   test('merging keeps the table and target Cube forgot when a job turned not_found', () => {
@@ -228,7 +220,7 @@ describe('failures', () => {
 
   test('a build failure says when the retrigger budget ran out', () => {
     const failed = [job('a', { state: 'failure', status: 'failure: boom' })];
-    const counts = { ...summaryOf(failed).counts };
+    const counts = countByState(failed);
     const failure = buildFailedFailure({ failed, exhausted: 1, maxRetriggers: 2, counts });
     expect(failure.type).toBe('PreAggregationBuildFailedError');
     expect(failure.message).toBe(
@@ -258,46 +250,39 @@ describe('triggerAttemptsWithin', () => {
 });
 
 describe('resolveBuildInput', () => {
-  test("fills in defaults that equal core's poll schedule and policy", () => {
+  test("leaves the wait's options to core's defaults and applies its own", async () => {
+    const { DEFAULT_JOBS_POLICY } = await import('../../core/src/policy.js');
     const config = resolveBuildInput({ selector });
-    expect(config).toEqual({ selector, deadlineMs: undefined, ...BUILD_DEFAULTS });
-    expect(config.pollIntervalMs).toBe(DEFAULT_POLL_SCHEDULE.initialPollIntervalMs);
-    expect(config.maxPollIntervalMs).toBe(DEFAULT_POLL_SCHEDULE.maxPollIntervalMs);
-    expect(config.pollLatencyFraction).toBe(DEFAULT_POLL_SCHEDULE.pollLatencyFraction);
-    expect(config.ambiguousConfirmMs).toBe(DEFAULT_JOBS_POLICY.ambiguousConfirmMs);
-    expect(config.failFast).toBe(DEFAULT_FAIL_FAST);
+    expect(config).toEqual({
+      selector,
+      pollIntervalMs: undefined,
+      maxPollIntervalMs: undefined,
+      deadlineMs: undefined,
+      heartbeatTimeoutMs: BUILD_DEFAULTS.heartbeatTimeoutMs,
+      jobsPolicy: {},
+      ambiguousConfirmMs: BUILD_DEFAULTS.ambiguousConfirmMs,
+      onFailure: BUILD_DEFAULTS.onFailure,
+      maxRetriggers: BUILD_DEFAULTS.maxRetriggers,
+      failFast: undefined,
+    });
+    expect(BUILD_DEFAULTS.ambiguousConfirmMs).toBe(DEFAULT_JOBS_POLICY.ambiguousConfirmMs);
   });
 
-  test('converts durations to milliseconds', () => {
+  test('converts durations to milliseconds and passes the policy the input gave', () => {
     const config = resolveBuildInput({
       selector,
-      wait: { pollInterval: '2s', deadline: '5m' },
-      policy: { ambiguousGrace: '1m' },
+      wait: { pollInterval: '2s', maxPollInterval: '9s', deadline: '5m' },
+      policy: { ambiguousGrace: '1m', onNotFound: 'fail' },
     });
-    expect([config.pollIntervalMs, config.deadlineMs, config.ambiguousGraceMs]).toEqual([2000, 300_000, 60_000]);
+    expect([config.pollIntervalMs, config.maxPollIntervalMs, config.deadlineMs]).toEqual([2000, 9000, 300_000]);
+    expect(config.jobsPolicy).toEqual({ ambiguousGraceMs: 60_000, onNotFound: 'fail' });
   });
 
   test('names every bad field, the selector included', () => {
-    const input = { selector: { contexts: [], timezones: ['UTC'] }, wait: { mode: 'sometimes' } } as never;
+    const input = { selector: { contexts: [], timezones: ['UTC'] }, wait: { mode: 'timer' } } as never;
     expect(() => resolveBuildInput(input)).toThrow(
-      /input\.wait\.mode: .*; input\.selector\.contexts: must contain at least one context/,
+      /input\.wait\.mode: unknown key "mode"; input\.selector\.contexts: must contain at least one context/,
     );
-  });
-});
-
-describe('pollScheduleOf', () => {
-  test('carries every wait option of the input to the wait loop, in both modes', () => {
-    for (const mode of ['heartbeat', 'timer'] as const) {
-      const config = resolveBuildInput({
-        selector,
-        wait: { mode, pollInterval: '2s', maxPollInterval: '9s', pollLatencyFraction: 0.25 },
-      });
-      expect(pollScheduleOf(config)).toEqual({
-        initialPollIntervalMs: 2000,
-        maxPollIntervalMs: 9000,
-        pollLatencyFraction: 0.25,
-      });
-    }
   });
 });
 

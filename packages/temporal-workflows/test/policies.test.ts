@@ -165,13 +165,13 @@ describe('Cube restart mid-build', () => {
   });
 });
 
-describe.each(['heartbeat', 'timer'] as const)('builds Cube merged into an identical queued one (%s mode)', (mode) => {
+describe('builds Cube merged into an identical queued one', () => {
   test('is not posted again while Cube reports it missing_partition for a moment', async () => {
     // One queue slot, so March waits behind January and February: a second build of March alone is
     // merged into the queued one and reads missing_partition until that one runs (as Cube 1.7.43 does).
     const started = await startCube({ concurrency: 1, buildDurationMs: 600 });
     const { worker, taskQueue } = await createWorker(devServer.env, started.client);
-    const wait = { ...fastWait, mode };
+    const wait = fastWait;
     const [whole, march] = await worker.runUntil(async () => {
       await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000))); // both posts in one second
       const first = await devServer.env.client.workflow.start(buildPreAggregations, {
@@ -226,7 +226,7 @@ describe.each(['heartbeat', 'timer'] as const)('builds Cube merged into an ident
     const { worker, taskQueue } = await createWorker(devServer.env, started.client);
     const input = {
       selector: { ...baseSelector, preAggregations: ['orders.by_month'], dateRange: ['2024-01-01', '2024-03-31'] },
-      wait: { ...fastWait, mode },
+      wait: fastWait,
       policy: { ambiguousConfirm: 300, maxRetriggers: 1 },
     } satisfies BuildPreAggregationsInput;
     const [first, second] = await worker.runUntil(async () => {
@@ -272,7 +272,7 @@ describe.each(['heartbeat', 'timer'] as const)('builds Cube merged into an ident
       return devServer.env.client.workflow.execute(buildPreAggregations, {
         taskQueue,
         workflowId,
-        args: [{ selector, wait: { ...fastWait, mode }, policy: { ambiguousConfirm: 300, maxRetriggers: 1 } }],
+        args: [{ selector, wait: fastWait, policy: { ambiguousConfirm: 300, maxRetriggers: 1 } }],
       });
     });
     expect(result.outcome).toBe('succeeded');

@@ -1,6 +1,6 @@
 /**
  * Determinism guard: committed histories (recorded from real runs) must replay against the current
- * workflow code. Change the workflow in a way that breaks them only behind `patched()`.
+ * workflow code. Once published, change the workflow in a way that breaks them only behind `patched()`.
  * Record new ones with RECORD_HISTORIES=1 (writes test/histories/*.json).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ describe('replay', () => {
   });
 
   test('histories are committed', () => {
-    expect(committed.length).toBeGreaterThanOrEqual(7);
+    expect(committed.length).toBeGreaterThanOrEqual(5);
   });
 });
 
@@ -60,20 +60,14 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
   });
 
   const cases: Array<[string, BuildPreAggregationsInput, Parameters<typeof startCube>[0]]> = [
-    ['heartbeat-success', { selector: { ...baseSelector, cubes: ['orders'] }, wait: fastWait }, {}],
-    ['timer-success', { selector: { ...baseSelector, cubes: ['orders'] }, wait: { ...fastWait, mode: 'timer' } }, {}],
+    ['build-success', { selector: { ...baseSelector, cubes: ['orders'] }, wait: fastWait }, {}],
     ['build-failure', { selector: { ...baseSelector, cubes: ['broken', 'customers'] }, wait: fastWait }, {}],
     [
+      // The first build of January stays missing_partition past the confirm period: posted again, once.
       'retrigger-missing-partition',
-      { selector: { ...baseSelector, preAggregations: ['orders.by_month'] }, wait: fastWait },
-      { model: missingOnce() },
-    ],
-    [
-      // Timer mode after the confirm-ambiguous-jobs patch: its marker, then polls until the job stays missing.
-      'timer-retrigger-confirmed',
       {
         selector: { ...baseSelector, preAggregations: ['orders.by_month'] },
-        wait: { ...fastWait, mode: 'timer' },
+        wait: fastWait,
         policy: { ambiguousConfirm: 300 },
       },
       { model: missingOnce() },

@@ -5,7 +5,15 @@
  *
  * @module
  */
-import { isIanaTimeZone, parseDateRangeBound } from '@cube-jobs/core/protocol';
+/** Whether Cube's time zone check (moment-timezone's zone list) knows `name`; fixed offsets are not zones. */
+function isZoneName(name: string): boolean {
+  if (!/^[A-Za-z]/.test(name)) return false;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone.length > 0;
+  } catch {
+    return false;
+  }
+}
 
 /** A validated `post` body. */
 export interface ValidPost {
@@ -66,7 +74,7 @@ function checkSelector(selector: unknown): Check {
   const tzError = stringArray(timezones, 'selector.timezones', { min: 1 });
   if (tzError) return tzError;
   for (const [i, tz] of (timezones as string[]).entries()) {
-    if (!isIanaTimeZone(tz)) return `"selector.timezones[${i}]" must be a valid IANA time zone, got "${tz}"`;
+    if (!isZoneName(tz)) return `"selector.timezones[${i}]" must be a valid IANA time zone, got "${tz}"`;
   }
   for (const key of ['dataSources', 'cubes', 'preAggregations'] as const) {
     if (selector[key] !== undefined) {
@@ -122,6 +130,13 @@ export function validateJobsRequest(
  * becomes UTC wall time, one without is kept as local wall time; output `YYYY-MM-DDTHH:mm:ss.SSS`.
  */
 export function toWallClock(bound: string): string | undefined {
-  const ms = parseDateRangeBound(bound);
-  return ms === undefined ? undefined : new Date(ms).toISOString().slice(0, 23);
+  const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(Z|[+-]\d{2}:?\d{2})?$/.exec(bound);
+  if (!match) return undefined;
+  const [, date, time = '00:00', zone] = match;
+  const offset =
+    zone === undefined || zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const ms = Date.parse(`${date}T${time}${offset}`);
+  // Date.parse rolls 2024-02-30 over into March: a bound that does not read back the same day is invalid.
+  if (Number.isNaN(ms) || (offset === 'Z' && new Date(ms).toISOString().slice(0, 10) !== date)) return undefined;
+  return new Date(ms).toISOString().slice(0, 23);
 }
