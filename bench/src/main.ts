@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick]`: measures our heartbeat and timer modes beside the naive polling loop
- * (fixed 10 s sleep, every token re-polled) on a real Temporal dev server and the fake Cube, in one run.
+ * `npm run bench [-- --quick]`: measures our build (`buildPreAggregations`, which waits with one long
+ * heartbeating activity) beside the naive polling loop (fixed 10 s sleep, every token re-polled) on a
+ * real Temporal dev server and the fake Cube, in one run.
  * Time is scaled down by a factor (stated in the output): a "30-minute" build lasts 30 min / scale, and
  * every poll interval is scaled by the same factor, so request counts are unchanged and latencies are
  * reported in build time (measured × scale). Prints one table, writes bench/results/latest.json.

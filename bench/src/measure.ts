@@ -1,6 +1,5 @@
 /**
- * Measuring builds and processes: a build's history (across continue-as-new), its size as Temporal
- * stores it, its Cube requests and detection latency, estimated Cloud actions, and a process's memory
+ * Measuring builds and processes: a build's history, its size as Temporal stores it, its Cube requests and detection latency, estimated Cloud actions, and a process's memory
  * and CPU time from /proc.
  *
  * @module
@@ -14,24 +13,9 @@ import { SCALE, startBuild } from './setup.js';
 
 type HistoryEvent = protoTypes.api.history.v1.IHistoryEvent;
 
-/** Every event of a workflow, following continue-as-new, and how many runs it took. */
-export async function historyOf(
-  env: TestWorkflowEnvironment,
-  workflowId: string,
-): Promise<{ events: HistoryEvent[]; runs: number }> {
-  const events: HistoryEvent[] = [];
-  let runId: string | undefined;
-  let runs = 0;
-  for (;;) {
-    const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs += 1;
-    const list = history.events ?? [];
-    events.push(...list);
-    const next = list.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-    if (!next) break;
-    runId = next;
-  }
-  return { events, runs };
+/** Every event of a workflow's history. */
+export async function historyOf(env: TestWorkflowEnvironment, workflowId: string): Promise<HistoryEvent[]> {
+  return (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
 }
 
 /** The history's size as Temporal stores it (protobuf-encoded events). */
@@ -53,7 +37,7 @@ function estimateActions(events: readonly HistoryEvent[], waitMs: number, mode: 
     }
   }
   // A heartbeat that reaches the server is an action; the worker throttles them to 0.8 × heartbeatTimeout (30 s).
-  if (mode === 'heartbeat') actions += Math.floor(waitMs / 24_000);
+  if (mode === 'cube-jobs') actions += Math.floor(waitMs / 24_000);
   return actions;
 }
 
@@ -69,7 +53,7 @@ async function factsOf(
   mode: Mode,
   closeMs: number,
 ): Promise<BuildFacts> {
-  const { events, runs } = await historyOf(env, workflowId);
+  const events = await historyOf(env, workflowId);
   const mine = requestsOf(cube, workflowId);
   // Status polls go through the client's shared poller, whose requests name no workflow: the per-build
   // figures give each build a fake Cube of its own, so every get that Cube received is this build's.
@@ -84,7 +68,6 @@ async function factsOf(
     tokensPolled: gets.reduce((n, r) => n + ((r.body as { tokens?: unknown[] }).tokens?.length ?? 0), 0),
     latencyBuildMs: (closeMs - lastDone) * SCALE,
     buildDurationMs: (lastDone - Math.min(...mine.filter((r) => r.issuedTokens).map((r) => r.atMs))) * SCALE,
-    runs,
     actions: estimateActions(events, (closeMs - startedMs) * SCALE, mode),
     maxAttempt: Math.max(
       ...mine.map((r) => Number(/:(\d+)-span-\d+$/.exec(String(r.headers['x-request-id']))?.[1] ?? 1)),

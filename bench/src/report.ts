@@ -1,6 +1,7 @@
 /**
  * The benchmark's printed report: the per-build table, the latency figures, the scale and big-build
- * lines, and each goal marked PASS or MISS.
+ * lines, and each goal marked PASS or MISS. Two modes: ours (`cube-jobs`, one heartbeating wait
+ * activity) and the naive loop of Cube's Airflow and Prefect integrations (`baseline`).
  *
  * @module
  */
@@ -33,7 +34,7 @@ const goal = (ok: boolean, text: string) => say(`  ${ok ? 'PASS' : 'MISS'} ${tex
 
 function perBuildTable(results: BenchResults): void {
   say();
-  say('Per build (12 partitions):');
+  say('Per build (12 partitions), cube-jobs (one heartbeating wait activity) beside the baseline (naive 10 s loop):');
   say('  build    mode        events  history     requests  tokens polled  Cloud actions (est.)  detection latency');
   for (const [duration, modes] of Object.entries(results.perBuild)) {
     for (const mode of MODES) {
@@ -91,11 +92,10 @@ function loadLines(results: BenchResults): void {
 
 function otherLines(results: BenchResults): void {
   say();
-  for (const [mode, b] of Object.entries(results.bigBuild)) {
-    say(
-      `Big build: ${b.tokens} tokens, ${mode} mode: ${b.outcome}; history ${formatBytes(b.historyBytes)} in ${b.events} events, ${b.continueAsNew} continue-as-new, ${formatMs(b.wallMs)}`,
-    );
-  }
+  const b = results.bigBuild;
+  say(
+    `Big build: ${b.tokens} tokens, cube-jobs: ${b.outcome}; history ${formatBytes(b.historyBytes)} in ${b.events} events, ${formatMs(b.wallMs)}`,
+  );
   const p = results.parse;
   say(
     `Core client: validate and parse a ${p.statuses.toLocaleString('en')}-status get answer (${formatBytes(p.bodyBytes)}): median ${p.medianMs.toFixed(1)} ms, p95 ${p.p95Ms.toFixed(1)} ms`,
@@ -141,32 +141,32 @@ function goals(results: BenchResults): void {
   const { perBuild, latency, bigBuild, parse } = results;
   say();
   say('Goals:');
-  const heartbeatEvents = Object.values(perBuild).map((m) => m.heartbeat.events);
+  const events = Object.values(perBuild).map((m) => m['cube-jobs'].events);
   goal(
-    Math.max(...heartbeatEvents) <= 15,
-    `history events per build ≤ 15 in heartbeat mode, whatever the duration (measured: ${heartbeatEvents.join(', ')})`,
+    Math.max(...events) <= 15,
+    `history events per build ≤ 15, whatever the duration (measured: ${events.join(', ')})`,
   );
   const full = perBuild[formatMs(1_800_000)];
-  const long = (full ?? perBuild[formatMs(120_000)]) as Record<Mode, BuildFacts>;
+  const { 'cube-jobs': ours, baseline } = (full ?? perBuild[formatMs(120_000)]) as Record<Mode, BuildFacts>;
   const longName = full ? '30-minute' : '2-minute (30-minute runs in full mode only)';
   const bound = Math.max(1000, 0.05 * (full ? 1_800_000 : 120_000));
   goal(
-    long.heartbeat.requests < long.baseline.requests &&
-      long.baseline.latencyBuildMs >= 2 * long.heartbeat.latencyBuildMs,
-    `${longName} build: fewer Cube requests than the baseline, detected ≥ 2× sooner (measured: ${long.heartbeat.requests} vs ${long.baseline.requests} requests; ${formatMs(long.heartbeat.latencyBuildMs)} vs ${formatMs(long.baseline.latencyBuildMs)})`,
+    ours.requests < baseline.requests && baseline.latencyBuildMs >= 2 * ours.latencyBuildMs,
+    `${longName} build: fewer Cube requests than the baseline, detected ≥ 2× sooner (measured: ${ours.requests} vs ${baseline.requests} requests; ${formatMs(ours.latencyBuildMs)} vs ${formatMs(baseline.latencyBuildMs)})`,
+  );
+  const oursLatency = latency['cube-jobs'];
+  goal(
+    oursLatency.withinBound >= 0.95,
+    `detection latency p95 ≤ max(1 s, 5 % of the build's duration), 1–3 min builds (measured: ${(oursLatency.withinBound * 100).toFixed(0)} % of builds within their bound; p95 ${formatMs(oursLatency.p95)})`,
   );
   goal(
-    latency.heartbeat.withinBound >= 0.95,
-    `detection latency p95 ≤ max(1 s, 5 % of the build's duration), heartbeat mode, 1–3 min builds (measured: ${(latency.heartbeat.withinBound * 100).toFixed(0)} % of builds within their bound; p95 ${formatMs(latency.heartbeat.p95)})`,
-  );
-  goal(
-    long.heartbeat.latencyBuildMs <= bound,
-    `${longName} build detected within max(1 s, 5 %) = ${formatMs(bound)} (measured: ${formatMs(long.heartbeat.latencyBuildMs)})`,
+    ours.latencyBuildMs <= bound,
+    `${longName} build detected within max(1 s, 5 %) = ${formatMs(bound)} (measured: ${formatMs(ours.latencyBuildMs)})`,
   );
   loadGoals(results);
   goal(
-    bigBuild.heartbeat.historyBytes <= 2 * 1024 * 1024,
-    `${bigBuild.heartbeat.tokens}-token build history ≤ 2 MiB (heartbeat: ${formatBytes(bigBuild.heartbeat.historyBytes)}, timer: ${formatBytes(bigBuild.timer.historyBytes)})`,
+    bigBuild.historyBytes <= 2 * 1024 * 1024,
+    `${bigBuild.tokens}-token build history ≤ 2 MiB (measured: ${formatBytes(bigBuild.historyBytes)} in ${bigBuild.events} events)`,
   );
   goal(parse.medianMs <= 50, `10,000-status parse ≤ 50 ms (measured median: ${parse.medianMs.toFixed(1)} ms)`);
 }

@@ -1,6 +1,6 @@
 /**
  * The benchmark's set-ups: the time scale, the fake Cube of each scenario, a worker on the dev server,
- * and how a build is started in each mode.
+ * and how a build is started: ours or the baseline.
  *
  * @module
  */
@@ -84,7 +84,10 @@ export function startBenchWorker(
   });
 }
 
-/** Starts a build in one of the three modes; poll intervals are the production defaults, scaled by `scale`. */
+/**
+ * Starts a build: ours (`buildPreAggregations`, poll intervals the production defaults scaled by `scale`)
+ * or the baseline (its 10 s sleep scaled the same way).
+ */
 export function startBuild(
   env: TestWorkflowEnvironment,
   taskQueue: string,
@@ -106,7 +109,6 @@ export function startBuild(
       {
         selector,
         wait: {
-          mode,
           pollInterval: scaled(1000, scale),
           maxPollInterval: scaled(30_000, scale),
           heartbeatTimeout: '30s',

@@ -38,8 +38,8 @@ export interface TriggerAsActivityBuildInput {
 }
 
 /**
- * Heartbeat mode as `buildPreAggregations` runs it, except that the trigger is a normal activity instead
- * of a local one: what the alternative would cost in history events.
+ * The wait as `buildPreAggregations` runs it (one heartbeating activity), except that the trigger is a
+ * normal activity instead of a local one: what the alternative would cost in history events.
  */
 export async function triggerAsActivityBuild(input: TriggerAsActivityBuildInput): Promise<{ jobs: number }> {
   const { triggerPreAggregationBuild } = proxyActivities<CubeJobsActivities>({

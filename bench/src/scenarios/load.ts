@@ -46,7 +46,7 @@ export interface LoadRunOptions {
   readonly heapMiB?: number;
 }
 
-/** Starts the builds of one run, at once: heartbeat-mode builds, or the naive loop for the baseline. */
+/** Starts the builds of one run, at once: ours, or the naive loop for the baseline. */
 function startBuilds(
   env: TestWorkflowEnvironment,
   taskQueue: string,
@@ -54,7 +54,7 @@ function startBuilds(
   builds: number,
   t0: number,
 ): Promise<WorkflowHandle[]> {
-  const buildMode = mode === 'baseline' ? 'baseline' : 'heartbeat';
+  const buildMode = mode === 'baseline' ? 'baseline' : 'cube-jobs';
   return Promise.all(
     Array.from({ length: builds }, (_, i) => startBuild(env, taskQueue, buildMode, `load-${mode}-${i}-${t0}`, 1)),
   );
