@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
@@ -66,5 +67,31 @@ test('from CI: the script checks the setup and rebuilds one month, exit 0', asyn
   assert.match(stdout, /✓ jobs scope: granted/);
   assert.match(stdout, /Succeeded: 1 job\(s\) done/);
   assert.equal(cube.posts().length, posts + 1);
+  assert.ok(!stdout.includes(cube.apiSecret));
+});
+
+test("on call: the README's `cube-jobs build --temporal` line rebuilds one tenant's partition through the worker", async () => {
+  const readme = await readFile(new URL('../../../../README.md', import.meta.url), 'utf8');
+  const block = /<!-- on-call -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const line = block.split('\n').find((l) => l.startsWith('npx cube-jobs build --temporal'));
+  assert.ok(line, "the README's on-call block has a `npx cube-jobs build --temporal` line");
+  const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'cube-jobs',
+    workflowBundle: { codePath: workflowBundlePath },
+    plugins: [cubeJobsPlugin({ client })],
+  });
+  const posts = cube.posts().length;
+  const { stdout } = await worker.runUntil(
+    promisify(execFile)('sh', ['-c', line], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, CUBE_API_URL: cube.url, CUBE_API_SECRET: cube.apiSecret, TEMPORAL_ADDRESS: env.address },
+    }),
+  );
+  assert.equal(cube.posts().length, posts + 1);
+  const built = cube.jobs.slice(-1)[0];
+  assert.deepEqual(built?.securityContext, { tenant: 'globex' });
+  assert.match(stdout, /orders_by_month20240301/);
   assert.ok(!stdout.includes(cube.apiSecret));
 });
