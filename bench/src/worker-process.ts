@@ -18,10 +18,12 @@ const connection = await NativeConnection.connect({ address: process.env.TEMPORA
 const client = createCubeJobsClient({
   apiUrl: process.env.CUBE_API_URL as string,
   apiSecret: process.env.CUBE_API_SECRET,
-  ...(process.env.STATUS_POLLING ? { statusPolling: process.env.STATUS_POLLING as 'shared' | 'independent' } : {}),
   ...(process.env.MAX_REQUESTS_PER_SECOND ? { maxRequestsPerSecond: Number(process.env.MAX_REQUESTS_PER_SECOND) } : {}),
-  ...(process.env.STATUS_BATCH_SIZE ? { statusBatchSize: Number(process.env.STATUS_BATCH_SIZE) } : {}),
-  ...(process.env.POLL_TICK_MS ? { pollTickMs: Number(process.env.POLL_TICK_MS) } : {}),
+  advanced: {
+    ...(process.env.STATUS_POLLING ? { statusPolling: process.env.STATUS_POLLING as 'shared' | 'independent' } : {}),
+    ...(process.env.STATUS_BATCH_SIZE ? { statusBatchSize: Number(process.env.STATUS_BATCH_SIZE) } : {}),
+    ...(process.env.POLL_TICK_MS ? { pollTickMs: Number(process.env.POLL_TICK_MS) } : {}),
+  },
 });
 const max = Number(process.env.MAX_ACTIVITIES ?? 1000);
 const worker = await Worker.create({
