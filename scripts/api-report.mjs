@@ -41,6 +41,8 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   if (manifest.private) continue;
   const names = new Set();
   for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
+    // Data entries (the workflows package's `./contract/*.json`) have no TypeScript surface.
+    if (typeof target === 'string' && !target.endsWith('.js')) continue;
     const types = typeof target === 'string' ? target.replace(/\.js$/, '.d.ts') : target.types;
     if (!types) continue;
     const entry = subpath === '.' ? 'index' : subpath.replace(/^\.\//, '').replaceAll('/', '-');

@@ -11,11 +11,12 @@
  * @module
  */
 import { CubeJobsValidationError, type PreAggregationSelector } from '@cube-jobs/core/protocol';
-import { ApplicationFailure, ContinueAsNew, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
 import { triggerActivity } from './activity-options.js';
 import { BuildBookkeeping } from './build-bookkeeping.js';
 import {
   activitiesMissingFailure,
+  asBuildFailure,
   buildFailedFailure,
   deadlineFailure,
   invalidInputFailure,
@@ -36,8 +37,10 @@ const RETRIGGER_JITTER_MS = 2000;
 
 /**
  * Triggers the builds a selector matches exactly once, waits for them, triggers again only the jobs
- * the policy says to, and returns every job's final status. Fails with a non-retryable
- * `ApplicationFailure` of type `PreAggregationBuildFailedError` listing every failed job.
+ * the policy says to, and returns every job's final status. Always fails with a non-retryable
+ * `ApplicationFailure` whose `type` is one of core's `ERROR_NAMES`: `PreAggregationBuildFailedError`
+ * listing every failed job, `PreAggregationWaitTimeoutError`, `CubeJobsValidationError`, or the error
+ * Cube's requests ended with (`CubeJobsConnectionError`, `CubeJobsAuthError`, …).
  */
 export async function buildPreAggregations(input: BuildPreAggregationsInput): Promise<BuildPreAggregationsResult> {
   const config = resolveInputOrFail(input);
@@ -77,8 +80,8 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
       book.enter('waiting');
     }
   } catch (error) {
-    if (!(error instanceof ContinueAsNew)) book.enter(isCancellation(error) ? 'cancelled' : 'failed');
-    throw error;
+    book.enter(isCancellation(error) ? 'cancelled' : 'failed');
+    throw asBuildFailure(error);
   }
   book.enter('succeeded');
   return resultOf(state);

@@ -8,7 +8,8 @@
  * @module
  */
 import { ERROR_NAMES, type CubeJobsValidationError, type JobState } from '@cube-jobs/core/protocol';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { isCancellation } from '@temporalio/workflow';
 import { describeJobs, unfinishedJobs } from './job-records.js';
 import type { BuildJob, PreAggregationBuildFailedDetails } from './types.js';
 
@@ -92,4 +93,23 @@ export function buildFailedFailure({ failed, exhausted, maxRetriggers, counts }:
     ERROR_NAMES.buildFailed,
     { failedJobs: failed, counts } satisfies PreAggregationBuildFailedDetails,
   );
+}
+
+/**
+ * An activity's failure as the build's own: the `ApplicationFailure` the activity raised (its `type` is
+ * core's error name, such as `CubeJobsConnectionError` when Cube stayed unreachable), non-retryable, with
+ * the activity's failure as its cause. Every caller, a parent workflow in any SDK or a Nexus caller, then
+ * reads the build's failure `type` at one depth. Cancellation and the build's own failures pass through.
+ */
+export function asBuildFailure(error: unknown): unknown {
+  if (isCancellation(error) || !(error instanceof ActivityFailure)) return error;
+  const cause = error.cause;
+  if (!(cause instanceof ApplicationFailure)) return error;
+  return ApplicationFailure.create({
+    message: cause.message,
+    ...(cause.type ? { type: cause.type } : {}),
+    ...(cause.details ? { details: cause.details } : {}),
+    nonRetryable: true,
+    cause: error,
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * Validation of `buildPreAggregations` input: the selector with core's `parseSelector`, the rest with
- * zod, each error naming its field (`input.wait.pollInterval: …`). Workflow-safe.
+ * the contract's zod schema (`contract.ts`), each error naming its field (`input.wait.pollInterval: …`). Workflow-safe.
  *
  * @module
  */
@@ -12,52 +12,9 @@ import {
   type ValidationIssue,
 } from '@cube-jobs/core/protocol';
 import { msToNumber, type Duration } from '@temporalio/common';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { BuildInputSchema } from './contract.js';
 import type { BuildPreAggregationsInput } from './types.js';
-
-const duration = z.custom<Duration>(
-  (value) => {
-    if (typeof value !== 'string' && typeof value !== 'number') return false;
-    try {
-      return msToNumber(value as Duration) > 0;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be a positive duration such as "30s", "5m" or a number of milliseconds' },
-);
-
-const ambiguousAction = z.enum(['wait', 'retrigger', 'fail'] as const satisfies ReadonlyArray<
-  JobsPolicy['onMissingPartition']
->);
-
-const InputSchema = z.strictObject({
-  selector: z.unknown(),
-  wait: z
-    .strictObject({
-      pollInterval: duration.optional(),
-      maxPollInterval: duration.optional(),
-      deadline: duration.optional(),
-      heartbeatTimeout: duration.optional(),
-    })
-    .optional(),
-  policy: z
-    .strictObject({
-      onMissingPartition: ambiguousAction.optional(),
-      onNotFound: ambiguousAction.optional(),
-      ambiguousGrace: duration.optional(),
-      ambiguousConfirm: duration.optional(),
-      onFailure: z.enum(['fail', 'retrigger']).optional(),
-      maxRetriggers: z
-        .number()
-        .int('must be a whole number')
-        .min(0, 'must be 0 or more')
-        .max(100, 'must be at most 100')
-        .optional(),
-      failFast: z.boolean().optional(),
-    })
-    .optional(),
-});
 
 /**
  * Input with durations in milliseconds. Options of the wait (poll schedule, the policy for ambiguous
@@ -100,7 +57,7 @@ function issuesOf(error: z.ZodError): ValidationIssue[] {
 /** Validates the input; throws {@link CubeJobsValidationError} listing every bad field. */
 export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBuildInput {
   const issues: ValidationIssue[] = [];
-  const parsed = InputSchema.safeParse(input);
+  const parsed = BuildInputSchema.safeParse(input);
   if (!parsed.success) issues.push(...issuesOf(parsed.error));
   let selector: PreAggregationSelector | undefined;
   try {

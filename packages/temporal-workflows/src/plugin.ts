@@ -12,6 +12,7 @@
 import { createCubeJobsActivities, type CubeJobsActivitiesOptions } from '@cube-jobs/temporal-activities';
 import { SimplePlugin } from '@temporalio/plugin';
 import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
+import { cubeJobsNexusServiceHandler } from './nexus-handlers.js';
 import { assertSearchAttributesRegistered } from './search-attributes-check.js';
 import { workflowsPath } from './workflows-path.js';
 
@@ -26,6 +27,13 @@ export interface CubeJobsPluginOptions extends CubeJobsActivitiesOptions {
    * @default true
    */
   readonly registerWorkflows?: boolean;
+  /**
+   * Serve the `cube-jobs` Nexus service (`buildPreAggregations`, `requestRefresh`) on the worker's task
+   * queue, for callers in other namespaces and SDKs; create an endpoint that targets it with
+   * `temporal operator nexus endpoint create --name cube-jobs --target-namespace <ns> --target-task-queue <queue>`.
+   * `deployment` names the Cube deployment in the builds' workflow ids. @default false
+   */
+  readonly nexus?: boolean | { readonly deployment?: string | undefined };
 }
 
 /** Whether worker options already name their workflow code. */
@@ -44,9 +52,11 @@ class CubeJobsPlugin extends SimplePlugin {
       throw new TypeError('cubeJobsPlugin: options.client must be a client made by createCubeJobsClient');
     }
     const searchAttributes = options.searchAttributes ?? false;
+    const nexus = options.nexus === true ? {} : options.nexus || undefined;
     super({
       name: CUBE_JOBS_PLUGIN_NAME,
       activities: createCubeJobsActivities({ client: options.client, searchAttributes }),
+      ...(nexus ? { nexusServices: [cubeJobsNexusServiceHandler(nexus)] } : {}),
     });
     this.#registerWorkflows = options.registerWorkflows ?? true;
     this.#searchAttributes = searchAttributes;

@@ -31,6 +31,7 @@
  * @module
  */
 export { buildPreAggregations, getBuildProgress } from './build-workflow.js';
+export { cubeJobsNexusService } from './nexus-service.js';
 export {
   CUBE_JOBS_TASK_QUEUE,
   type BuildJob,
