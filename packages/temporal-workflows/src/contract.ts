@@ -80,7 +80,10 @@ export const BuildInputSchema = z.strictObject({
     .optional(),
 });
 
-const JobStateSchema = z.enum([
+/**
+ * Every job state, in core's order (core's `JOB_STATES` is internal; a test holds the two equal).
+ */
+export const JobStateSchema = z.enum([
   'scheduled',
   'processing',
   'done',

@@ -8,19 +8,8 @@
  */
 import type { JobState } from '@cube-jobs/core/protocol';
 import type { JobRecord } from '@cube-jobs/temporal-activities';
+import { JobStateSchema } from './contract.js';
 import type { BuildJob } from './types.js';
-
-/** Every job state, in core's order (`JOB_STATES`; a test holds them equal). */
-const JOB_STATES = [
-  'scheduled',
-  'processing',
-  'done',
-  'failure',
-  'missing_partition',
-  'not_found',
-  'pre_agg_not_found',
-  'unknown',
-] as const satisfies readonly JobState[];
 
 /** How many jobs the failure messages name before they say how many more there are. */
 const NAMED_JOBS_LIMIT = 20;
@@ -32,7 +21,7 @@ export function statusOf(job: JobRecord): string {
 
 /** Jobs per state. */
 export function countByState(jobs: ReadonlyArray<Pick<JobRecord, 'state'>>): Record<JobState, number> {
-  const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
+  const counts = Object.fromEntries(JobStateSchema.options.map((state) => [state, 0])) as Record<JobState, number>;
   for (const job of jobs) counts[job.state] += 1;
   return counts;
 }

@@ -35,11 +35,21 @@ describe('workflow bundle', () => {
 });
 
 describe('entry points', () => {
-  test('the workflow-safe entry carries the workflow, its query and the task queue (and types)', async () => {
+  test('the workflow-safe entry carries the workflow, its query, the Nexus service and the task queue (and types)', async () => {
     const entry = await import('../src/workflow-safe.js');
-    expect(Object.keys(entry).sort()).toEqual(['CUBE_JOBS_TASK_QUEUE', 'buildPreAggregations', 'getBuildProgress']);
+    expect(Object.keys(entry).sort()).toEqual([
+      'CUBE_JOBS_TASK_QUEUE',
+      'buildPreAggregations',
+      'cubeJobsNexusService',
+      'getBuildProgress',
+    ]);
     expect(entry.CUBE_JOBS_TASK_QUEUE).toBe('cube-jobs');
     expect(entry.getBuildProgress.name).toBe('getBuildProgress');
+    expect(entry.cubeJobsNexusService.name).toBe('cube-jobs');
+    expect(Object.keys(entry.cubeJobsNexusService.operations).sort()).toEqual([
+      'buildPreAggregations',
+      'requestRefresh',
+    ]);
   });
 
   test('the workflows module exports the workflows and their query and update, nothing else', async () => {
