@@ -88,6 +88,25 @@ function loadLines(results: BenchResults): void {
   say('  mode          builds  posts  status requests  peak gets/s  429s  p95 detect  worker RSS     CPU     wall');
   for (const mode of LOAD_MODES) say(loadLine(results.load[mode]));
   if (results.load5000) say(loadLine(results.load5000));
+  say("Outcomes from Temporal's record (close status of every build; failures by type) and what the harness's");
+  say('result calls, all at once, ended with:');
+  for (const run of [
+    ...LOAD_MODES.map((mode) => results.load[mode]),
+    ...(results.load5000 ? [results.load5000] : []),
+  ]) {
+    say(`  ${`${run.mode} (${run.builds})`.padEnd(18)} ${outcomeLine(run)}`);
+  }
+}
+
+/** `COMPLETED 998, FAILED 2 (PreAggregationWaitTimeoutError 2); result calls: ok 990, …`. */
+function outcomeLine(run: LoadRunResult): string {
+  const list = (counts: Readonly<Record<string, number>> | undefined) =>
+    Object.entries(counts ?? {})
+      .sort(([, a], [, b]) => b - a)
+      .map(([key, count]) => `${key} ${count}`)
+      .join(', ');
+  const failures = list(run.failuresByType);
+  return `${list(run.closeStatuses) || 'not recorded'}${failures ? ` (${failures})` : ''}; result calls: ${list(run.resultCalls) || 'not recorded'}`;
 }
 
 function otherLines(results: BenchResults): void {

@@ -46,7 +46,18 @@ export interface LoadRunResult {
   readonly partitions: number;
   /** Build time of each build. */
   readonly buildMs: number;
+  /** Builds Temporal's record shows `COMPLETED`. */
   readonly succeeded: number;
+  /** Every build's close status as Temporal records it (`COMPLETED`, `FAILED`, `TIMED_OUT`, `RUNNING`, ...). */
+  readonly closeStatuses: Readonly<Record<string, number>>;
+  /** Failed builds by the type of their failure (`PreAggregationBuildFailedError`, ...). */
+  readonly failuresByType: Readonly<Record<string, number>>;
+  /**
+   * What the harness's `handle.result()` calls (all at once, as a pipeline waiting on every build does)
+   * ended with, by cause: `ok`, or the error's name and gRPC code. Outcomes are counted from Temporal's
+   * record above, not from these calls.
+   */
+  readonly resultCalls: Readonly<Record<string, number>>;
   readonly posts: number;
   /** `get` requests Cube received (429s included). */
   readonly statusRequests: number;

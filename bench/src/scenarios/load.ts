@@ -60,11 +60,12 @@ function startBuilds(
   );
 }
 
-/** Detection latency of each build: its close minus the moment its last job finished. */
-async function latencies(
+/** Detection latency of each build: its close (as Temporal recorded it) minus the moment its last job finished. */
+function latencies(
   cube: FakeCube,
   handles: readonly WorkflowHandle[],
-): Promise<{ latencyMs: number; durationMs: number }[]> {
+  closeTimes: ReadonlyMap<string, number>,
+): { latencyMs: number; durationMs: number }[] {
   const jobsByToken = new Map(cube.jobs.map((job) => [job.token, job]));
   const postsByWorkflow = new Map(
     cube.posts().map((post) => [String(post.headers['x-request-id'] ?? '').split(':')[0], post]),
@@ -72,12 +73,77 @@ async function latencies(
   const out: { latencyMs: number; durationMs: number }[] = [];
   for (const handle of handles) {
     const post = postsByWorkflow.get(handle.workflowId);
-    const closeMs = (await handle.describe()).closeTime?.getTime();
+    const closeMs = closeTimes.get(handle.workflowId);
     if (!post || closeMs === undefined) continue;
     const lastDone = Math.max(...(post.issuedTokens ?? []).map((token) => jobsByToken.get(token)?.finishesAtMs ?? 0));
     out.push({ latencyMs: closeMs - lastDone, durationMs: lastDone - post.atMs });
   }
   return out;
+}
+
+/** How a `handle.result()` call ended: `ok`, or the error's name with its gRPC code and first words. */
+function resultCallCause(outcome: PromiseSettledResult<unknown>): string {
+  if (outcome.status === 'fulfilled') return 'ok';
+  const error = outcome.reason as {
+    name?: string;
+    code?: number;
+    message?: string;
+    cause?: { name?: string; code?: number };
+  };
+  // A workflow that failed is an answer, not a failed call: its cause is counted from Temporal's record.
+  if (error?.name === 'WorkflowFailedError') return 'ok (workflow failed)';
+  const code = error?.code ?? error?.cause?.code;
+  return `${error?.name ?? 'Error'}${code === undefined ? '' : ` (gRPC ${code})`}: ${String(error?.message ?? '').slice(0, 60)}`;
+}
+
+/** Adds one to `key` of `counts`. */
+function tally(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+/** Runs `work` on `items`, `size` at a time. */
+async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+/**
+ * Every build's outcome from Temporal's record: its close status (`describe`) and, for a failed build,
+ * its failure's type (from the closed run's result), read 50 at a time. A build still running (its
+ * result call failed, not the build) is waited for, 50 at a time, and read again (three rounds at most).
+ */
+async function recordedOutcomes(handles: readonly WorkflowHandle[]) {
+  const closeStatuses: Record<string, number> = {};
+  const failuresByType: Record<string, number> = {};
+  const closeTimes = new Map<string, number>();
+  let pending = [...handles];
+  for (let round = 1; pending.length > 0; round += 1) {
+    const running: WorkflowHandle[] = [];
+    await inBatches(pending, 50, async (handle) => {
+      const description = await handle.describe();
+      const status = description.status.name;
+      if (status === 'RUNNING' && round < 3) {
+        running.push(handle);
+        return;
+      }
+      tally(closeStatuses, status);
+      const closeMs = description.closeTime?.getTime();
+      if (closeMs !== undefined) closeTimes.set(handle.workflowId, closeMs);
+      if (status !== 'FAILED') return;
+      const type = await handle.result().then(
+        () => 'none',
+        (error: { cause?: { type?: string; name?: string } }) => error.cause?.type ?? error.cause?.name ?? 'unknown',
+      );
+      tally(failuresByType, type);
+    });
+    await inBatches(running, 50, (handle) =>
+      handle.result().then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    pending = running;
+  }
+  return { closeStatuses, failuresByType, closeTimes };
 }
 
 /** One run: a worker process, a rate-limited fake Cube, `builds` builds at once. */
@@ -111,13 +177,18 @@ export async function loadRun(
   const handles = await startBuilds(env, taskQueue, mode, builds, t0);
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, procMemoryBytes(pid, 'VmRSS'))), 200);
-  const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
+  // Wait as a pipeline would, on every result at once; count what those calls ended with by cause.
+  const resultCalls: Record<string, number> = {};
+  for (const outcome of await Promise.allSettled(handles.map((h) => h.result())))
+    tally(resultCalls, resultCallCause(outcome));
   clearInterval(sampler);
   const wallMs = Date.now() - t0;
   const hwm = procMemoryBytes(pid, 'VmHWM');
   const cpu = cpuSeconds(pid) - cpuBefore;
+  // A result call that failed (not the workflow) leaves its build running: wait for Temporal's record.
+  const recorded = await recordedOutcomes(handles);
   child.kill('SIGTERM');
-  const measured = await latencies(cube, handles);
+  const measured = latencies(cube, handles, recorded.closeTimes);
   const gets = cube.requests.filter((r) => r.action === 'get');
   await cube.stop();
   const values = measured.map((m) => m.latencyMs);
@@ -126,7 +197,10 @@ export async function loadRun(
     builds,
     partitions: options.partitions ?? 12,
     buildMs: options.buildMs,
-    succeeded: outcomes.filter((o) => o.status === 'fulfilled').length,
+    succeeded: recorded.closeStatuses.COMPLETED ?? 0,
+    closeStatuses: recorded.closeStatuses,
+    failuresByType: recorded.failuresByType,
+    resultCalls,
     posts: cube.posts().length,
     statusRequests: gets.length,
     tokensPolled: gets.reduce((n, r) => n + ((r.body as { tokens?: unknown[] }).tokens?.length ?? 0), 0),
