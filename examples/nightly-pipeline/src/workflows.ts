@@ -43,7 +43,7 @@ export async function nightlyPipeline(input: { day: string; tenants: string[] })
     const failed = failedJobs.map((job) => `${job.table ?? job.target?.preAggregation} (${job.status ?? job.state})`);
     await report({ day: input.day, outcome: 'failed', jobs: failedJobs.length, message: failed.join('; ') });
     throw ApplicationFailure.nonRetryable(`Pre-aggregations not rebuilt: ${failed.join('; ')}`, 'PipelineBuildFailed', {
-      failedTables: failedJobs.map((job) => job.table),
+      failedTables: failedJobs.map((job) => job.table ?? job.token),
     });
   }
 }

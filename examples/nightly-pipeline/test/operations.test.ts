@@ -73,12 +73,14 @@ test('from CI: the script checks the setup and rebuilds one month, exit 0', asyn
 test("on call: the README's `cube-jobs build --temporal` line rebuilds one tenant's partition through the worker", async () => {
   const readme = await readFile(new URL('../../../../README.md', import.meta.url), 'utf8');
   const block = /<!-- on-call -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-  const line = block.split('\n').find((l) => l.startsWith('npx cube-jobs build --temporal'));
+  const line = block.split('\n').find((l) => l.includes('npx cube-jobs build --temporal'));
   assert.ok(line, "the README's on-call block has a `npx cube-jobs build --temporal` line");
+  const taskQueue = /TEMPORAL_TASK_QUEUE=(\S+)/.exec(line)?.[1] ?? '';
+  assert.equal(taskQueue, 'nightly-pipeline', "the line names the example worker's task queue");
   const client = createCubeJobsClient({ apiUrl: cube.url, apiSecret: cube.apiSecret });
   const worker = await Worker.create({
     connection: env.nativeConnection,
-    taskQueue: 'cube-jobs',
+    taskQueue,
     workflowBundle: { codePath: workflowBundlePath },
     plugins: [cubeJobsPlugin({ client })],
   });
