@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick]`: measures our build (`buildPreAggregations`, which waits with one long
+ * `npm run bench [-- --quick | --smoke]`: measures our build (`buildPreAggregations`, which waits with one long
  * heartbeating activity) beside the naive polling loop (fixed 10 s sleep, every token re-polled) on a
  * real Temporal dev server and the fake Cube, in one run.
  * Time is scaled down by a factor (stated in the output): a "30-minute" build lasts 30 min / scale, and
  * every poll interval is scaled by the same factor, so request counts are unchanged and latencies are
  * reported in build time (measured × scale). Prints one table, writes bench/results/latest.json.
+ * `--smoke` (run by CI) runs every scenario small (20 builds of 5 s for the load runs) to prove the
+ * benchmark still runs; its figures mean nothing and are not written.
  *
  * The scenarios are under `scenarios/`, the set-ups in `setup.ts`, the measurements in `measure.ts`.
  *
@@ -30,6 +32,9 @@ import { SCALE } from './setup.js';
 const LOAD_BUILDS = 1000;
 /** How long each of them takes (real time). */
 const LOAD_BUILD_MS = 60_000;
+/** The smoke run's concurrent builds and their duration. */
+const SMOKE_BUILDS = 20;
+const SMOKE_BUILD_MS = 5_000;
 
 let phaseStarted = Date.now();
 /** Notes on standard error how long a phase took. */
@@ -40,15 +45,21 @@ function phase(name: string): void {
 
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, builds: { type: 'string', default: String(LOAD_BUILDS) } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
+      builds: { type: 'string' },
+    },
   });
-  const quick = flags.quick;
-  const builds = Number(flags.builds);
+  const smoke = flags.smoke;
+  const quick = flags.quick || smoke;
+  const builds = Number(flags.builds ?? (smoke ? SMOKE_BUILDS : LOAD_BUILDS));
+  const loadBuildMs = smoke ? SMOKE_BUILD_MS : LOAD_BUILD_MS;
   if (!Number.isInteger(builds) || builds < 1)
     throw new Error(`--builds must be a whole number of builds, got ${flags.builds}`);
   const started = Date.now();
   say(
-    `cube-jobs benchmark (${quick ? 'quick' : 'full'} mode): time scaled down ${SCALE}× (a 30-minute build lasts ${formatMs(1_800_000 / SCALE)} here);`,
+    `cube-jobs benchmark (${smoke ? 'smoke' : quick ? 'quick' : 'full'} mode): time scaled down ${SCALE}× (a 30-minute build lasts ${formatMs(1_800_000 / SCALE)} here);`,
   );
   say('latencies are reported in build time (measured × scale); real Temporal dev server, fake Cube over loopback.');
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -63,14 +74,15 @@ async function main(): Promise<void> {
   let results: Omit<BenchResults, 'durationMs'>;
   try {
     // The 30-minute build takes 6 real minutes, so quick mode leaves it out.
-    const perBuild = await perBuildFigures(env, bundle, quick ? [10_000, 120_000] : [10_000, 120_000, 1_800_000]);
+    const durations = quick ? [10_000, 120_000] : [10_000, 120_000, 1_800_000];
+    const perBuild = await perBuildFigures(env, bundle, durations);
     phase('per-build figures');
     const latency = await detectionLatency(env, bundle);
     phase('detection latency');
     // Cube's load: the same concurrent builds read through the shared poller, independently, and by the naive loop.
     const load = {} as Record<LoadMode, LoadRunResult>;
     for (const mode of LOAD_MODES) {
-      load[mode] = await loadRun(env, bundlePath, { mode, builds, buildMs: LOAD_BUILD_MS });
+      load[mode] = await loadRun(env, bundlePath, { mode, builds, buildMs: loadBuildMs });
       phase(`${builds} concurrent builds, ${mode}`);
     }
     const load5000 = quick
@@ -98,6 +110,10 @@ async function main(): Promise<void> {
   }
   const complete: BenchResults = { ...results, durationMs: Date.now() - started };
   report(complete, LATENCY_BUILDS);
+  if (smoke) {
+    say(`\nSmoke run: every scenario ran (${formatMs(Date.now() - started)} in all); its figures are not written.`);
+    return;
+  }
   writeFileSync(new URL('../results/latest.json', import.meta.url), `${JSON.stringify(complete, null, 2)}\n`);
   say(`\nWrote bench/results/latest.json (${formatMs(Date.now() - started)} in all).`);
 }
