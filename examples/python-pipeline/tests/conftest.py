@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import pytest
 import pytest_asyncio
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -63,3 +65,23 @@ async def setup() -> AsyncIterator[Setup]:
         for worker in workers:
             await worker.shutdown()
         await asyncio.gather(*running, return_exceptions=True)
+
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leaves without finalizing the interpreter, once pytest has reported.
+
+    temporalio's native runtime threads can still call into Python while the interpreter finalizes,
+    which aborts it ("Fatal Python error: PyGILState_Release ... finalizing") after every test passed,
+    and turns a green run red. The results are reported by now: exit with pytest's status directly.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status)
