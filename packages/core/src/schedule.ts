@@ -1,5 +1,5 @@
 /**
- * The polling schedule shared by the wait loop and the workflow's timer mode. Pure module.
+ * The polling schedule of the wait loop (`pollJobs`, which the Temporal wait activity runs). Pure module.
  *
  * @module
  */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ERROR_NAMES } from '@cube-jobs/core/protocol';
+import { ERROR_NAMES, type JobState } from '@cube-jobs/core/protocol';
 import { msToNumber, type Duration } from '@temporalio/common';
 import { z } from 'zod';
 import { CUBE_JOBS_TASK_QUEUE } from './types.js';
@@ -81,7 +81,8 @@ export const BuildInputSchema = z.strictObject({
 });
 
 /**
- * Every job state, in core's order (core's `JOB_STATES` is internal; a test holds the two equal).
+ * Every job state, in core's order: each one type-checked against core's `JobState`, and the list held
+ * equal to core's internal `JOB_STATES` by a test (core exports no runtime list).
  */
 export const JobStateSchema = z.enum([
   'scheduled',
@@ -92,7 +93,7 @@ export const JobStateSchema = z.enum([
   'not_found',
   'pre_agg_not_found',
   'unknown',
-]);
+] as const satisfies readonly JobState[]);
 
 /** A count: a whole number, 0 or more. */
 const count = z.number().int().min(0);
