@@ -8,6 +8,7 @@ import { pollJobs, type CubeJobsClient, type JobStatus } from '@cube-jobs/core';
 import { activityInfo, cancellationSignal, heartbeat, log, metricMeter } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { toApplicationFailure } from './failures.js';
+import { triggerMemo } from './trigger-memo.js';
 import { detectionLatencyRecorder } from './metrics.js';
 import {
   HEARTBEAT_JOBS_LIMIT,
@@ -63,6 +64,18 @@ export function toJobRecord(job: JobStatus): JobRecord {
   };
 }
 
+/** The wait's heartbeat cadence without a heartbeat timeout (the cadence of the workflow's default, 5 minutes). */
+const DEFAULT_HEARTBEAT_CADENCE_MS = 240_000;
+
+/**
+ * How often the wait heartbeats: 0.8 × its heartbeat timeout, as the SDK's own throttle would, and at
+ * least every 500 ms. A shorter cadence buys nothing: completion is noticed by polling Cube, not by
+ * heartbeats, and a lost worker is noticed after the timeout whatever the cadence.
+ */
+function heartbeatCadenceMs(heartbeatTimeoutMs: number | undefined): number {
+  return heartbeatTimeoutMs ? Math.max(500, 0.8 * heartbeatTimeoutMs) : DEFAULT_HEARTBEAT_CADENCE_MS;
+}
+
 function requestId(): string {
   const info = activityInfo();
   return `${info.workflowExecution?.workflowId ?? 'standalone'}:${info.activityId}:${info.attempt}`;
@@ -84,18 +97,25 @@ async function asActivity<T>(client: CubeJobsClient, fn: () => Promise<T>): Prom
  * `Worker.create({ activities: createCubeJobsActivities({ client }), ... })`.
  */
 export function createCubeJobsActivities({ client, searchAttributes = false }: CubeJobsActivitiesOptions) {
+  const triggerOnce = triggerMemo<string[]>();
   return {
-    /** Triggers the builds a selector matches (Cube action `post`) and returns their tokens. */
+    /**
+     * Triggers the builds a selector matches (Cube action `post`) and returns their tokens. Run again for
+     * the same workflow run and activity (a workflow task that did not complete runs its local activity
+     * again), it answers with the tokens it got before instead of posting again.
+     */
     async triggerPreAggregationBuild(
       input: TriggerPreAggregationBuildInput,
     ): Promise<TriggerPreAggregationBuildResult> {
-      return asActivity(client, async () => ({
+      const { workflowExecution, activityId } = activityInfo();
+      const runKey = workflowExecution
+        ? `${workflowExecution.workflowId}:${workflowExecution.runId}:${activityId}`
+        : undefined;
+      const post = () =>
         // One attempt: the trigger's retry layer is the local activity's retry policy.
-        tokens: await client.triggerBuild(input.selector, {
-          signal: cancellationSignal(),
-          requestId: requestId(),
-          maxRetries: 0,
-        }),
+        client.triggerBuild(input.selector, { signal: cancellationSignal(), requestId: requestId(), maxRetries: 0 });
+      return asActivity(client, async () => ({
+        tokens: runKey === undefined ? await post() : await triggerOnce(runKey, post),
         ...(searchAttributes ? { searchAttributes: true as const } : {}),
       }));
     },
@@ -121,12 +141,11 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
         const info = activityInfo();
         const resumed = info.heartbeatDetails as WaitHeartbeatDetails | undefined;
         let latest: WaitHeartbeatDetails | undefined = resumed;
-        // Heartbeat on a timer as well as after each poll, so cancellation reaches a long sleep promptly.
-        const beatEveryMs = Math.max(500, Math.min(10_000, (info.heartbeatTimeoutMs ?? 30_000) / 3));
-        const ticker = setInterval(() => heartbeat(latest), beatEveryMs);
+        // One heartbeat per cadence, carrying the latest progress: each one is a server write (a billed
+        // action on Temporal Cloud), so progress alone never sends one.
+        const ticker = setInterval(() => heartbeat(latest), heartbeatCadenceMs(info.heartbeatTimeoutMs));
         // A fresh wait starts right after its trigger: its jobs are known running now.
         const recordDetections = detectionLatencyRecorder(metricMeter, resumed ? [] : input.tokens);
-        heartbeat(latest);
         try {
           const result = await pollJobs((tokens, signal) => client.readStatuses(tokens, signal), {
             tokens: input.tokens,
@@ -154,7 +173,6 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
                   ? { jobs: jobs.map((job) => [job.token, job.state, job.table ?? null] as const) }
                   : {}),
               };
-              heartbeat(latest);
             },
           });
           const tokensOf = (jobs: readonly JobStatus[]) => jobs.map((job) => job.token);

@@ -94,6 +94,54 @@ describe('triggerPreAggregationBuild', () => {
   });
 });
 
+describe('triggerPreAggregationBuild run again', () => {
+  const execution = (runId: string) => ({ workflowExecution: { workflowId: 'build-1', runId }, activityId: '1' });
+
+  test('for the same run and activity (a workflow task that did not complete), answers with its tokens and posts once', async () => {
+    const { cube, activities } = await setup();
+    const input = { selector: { ...selector, cubes: ['orders'] } };
+    const first = await run(
+      new MockActivityEnvironment(execution('run-a')),
+      activities.triggerPreAggregationBuild,
+      input,
+    );
+    const again = await run(
+      new MockActivityEnvironment(execution('run-a')),
+      activities.triggerPreAggregationBuild,
+      input,
+    );
+    expect(again.tokens).toEqual(first.tokens);
+    expect(cube.posts()).toHaveLength(1);
+    // Another run of the same workflow id is another build: it posts.
+    const other = await run(
+      new MockActivityEnvironment(execution('run-b')),
+      activities.triggerPreAggregationBuild,
+      input,
+    );
+    expect(other.tokens).not.toEqual(first.tokens);
+    expect(cube.posts()).toHaveLength(2);
+  });
+
+  test('a failed post is not remembered: the next attempt posts', async () => {
+    const { cube, activities } = await setup();
+    cube.setFaults([{ kind: 'http-error', status: 503, action: 'post', times: 1 }]);
+    const input = { selector: { ...selector, cubes: ['orders'] } };
+    const error = await run(
+      new MockActivityEnvironment(execution('run-c')),
+      activities.triggerPreAggregationBuild,
+      input,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    const retried = await run(
+      new MockActivityEnvironment({ ...execution('run-c'), attempt: 2 }),
+      activities.triggerPreAggregationBuild,
+      input,
+    );
+    expect(retried.tokens).toHaveLength(7);
+    expect(cube.requests.filter((request) => request.action === 'post')).toHaveLength(2);
+  });
+});
+
 describe('getPreAggregationJobStatuses', () => {
   test('reads every job once, in token order, running or finished', async () => {
     const { cube, activities } = await setup(200);
@@ -112,25 +160,37 @@ describe('getPreAggregationJobStatuses', () => {
 });
 
 describe('waitForPreAggregationJobs', () => {
-  test('heartbeats its progress and returns every job', async () => {
-    const { activities } = await setup();
-    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 3000 });
-    const beats: WaitHeartbeatDetails[] = [];
-    env.on('heartbeat', (details: WaitHeartbeatDetails | undefined) => details && beats.push(details));
+  test('heartbeats its latest progress once per 0.8 × heartbeat timeout, however often it polls', async () => {
+    const { activities } = await setup(700);
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 1000 });
+    const beats: { atMs: number; details: WaitHeartbeatDetails }[] = [];
+    env.on('heartbeat', (details: WaitHeartbeatDetails | undefined) => {
+      if (details) beats.push({ atMs: Date.now(), details });
+    });
     const { tokens } = await run(env, activities.triggerPreAggregationBuild, {
       selector: { ...selector, cubes: ['orders'] },
     });
+    const startedAt = Date.now();
     const result = await run(env, activities.waitForPreAggregationJobs, {
       tokens,
       schedule: { initialPollIntervalMs: 20, maxPollIntervalMs: 50 },
     });
+    const waitedMs = Date.now() - startedAt;
     expect(result.outcome).toBe('succeeded');
     expect(result.jobs.map((j) => j.state)).toEqual(Array(7).fill('done'));
     for (const job of result.jobs) expect(job).toEqual({ token: job.token, state: 'done', table: expect.any(String) });
-    expect(beats).not.toHaveLength(0);
-    expect(beats.at(-1)?.counts.done).toBe(7);
-    expect(beats.at(-1)?.wait.polls).toBe(result.polls);
-    expect(beats.at(-1)?.jobs?.map(([token, state]) => [token, state])).toEqual(tokens.map((token) => [token, 'done']));
+    // One beat per 800 ms of waiting, not one per poll.
+    expect(beats.length).toBeGreaterThanOrEqual(Math.floor(waitedMs / 800) - 1);
+    expect(beats.length).toBeLessThanOrEqual(Math.ceil(waitedMs / 800));
+    expect(result.polls).toBeGreaterThan(5 * beats.length);
+    for (let i = 1; i < beats.length; i += 1)
+      expect((beats[i]?.atMs ?? 0) - (beats[i - 1]?.atMs ?? 0)).toBeGreaterThanOrEqual(700);
+    // Each beat carries the progress of the polls before it.
+    const last = beats.at(-1)?.details;
+    expect(last?.wait.polls).toBeGreaterThan(0);
+    expect(last?.wait.polls).toBeLessThan(result.polls);
+    expect(Object.values(last?.counts ?? {}).reduce((a, b) => a + b, 0)).toBe(7);
+    expect(last?.jobs?.map(([token]) => token)).toEqual(tokens);
   });
 
   test('a retried attempt resumes from heartbeat details and never posts', async () => {

@@ -67,7 +67,11 @@ export function triggerActivity(remainingMs: number | undefined, summary?: strin
 /** The wait's retry policy (a lost worker, a crash): 1 s doubling to 30 s. */
 const WAIT_RETRY = { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2 } as const;
 
-/** The wait: one activity that polls and heartbeats until the jobs settle. */
+/**
+ * The wait: one activity that polls and heartbeats until the jobs settle. A cancelled build does not wait
+ * for the activity to acknowledge: that arrives with its next heartbeat (up to 0.8 × the heartbeat
+ * timeout later), and Cube cannot cancel a build anyway; the activity stops polling then.
+ */
 export function waitingActivity(heartbeatTimeoutMs: number, remainingMs: number | undefined, summary?: string) {
   // The activity bounds the wait itself (deadline); startToClose only has to outlast it.
   const budgetMs = (remainingMs ?? 25 * 3_600_000) + 5 * 60_000;
@@ -76,6 +80,6 @@ export function waitingActivity(heartbeatTimeoutMs: number, remainingMs: number 
     startToCloseTimeout: budgetMs,
     heartbeatTimeout: heartbeatTimeoutMs,
     retry: WAIT_RETRY,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
   }).waitForPreAggregationJobs;
 }

@@ -50,7 +50,7 @@ export const BuildInputSchema = z.strictObject({
         description: 'Fail when the jobs are not settled this long after the start. Default none.',
       }),
       heartbeatTimeout: DurationSchema.optional().meta({
-        description: 'How soon a crashed worker\'s wait is taken over. Default "30s".',
+        description: 'How soon a crashed worker\'s wait is taken over; the wait heartbeats at 0.8 × it. Default "5m".',
       }),
     })
     .optional(),

@@ -38,7 +38,11 @@ export interface ResolvedBuildInput {
 
 /** The defaults the workflow itself applies (the wait's own come from core). */
 export const BUILD_DEFAULTS = {
-  heartbeatTimeoutMs: 30_000,
+  /**
+   * A killed worker's wait resumes on another worker within this; the wait heartbeats at 0.8 × it, so a
+   * build costs about 15 heartbeats an hour (graceful shutdowns hand waits over at once).
+   */
+  heartbeatTimeoutMs: 300_000,
   /** Core's `DEFAULT_JOBS_POLICY.ambiguousConfirmMs` (a test holds them equal). */
   ambiguousConfirmMs: 10_000,
   onFailure: 'fail',

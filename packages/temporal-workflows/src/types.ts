@@ -18,7 +18,11 @@ export interface BuildWaitOptions {
   readonly maxPollInterval?: Duration;
   /** Give up when the jobs are not settled this long after the workflow started. @default none (Cube forgets jobs after 24 h) */
   readonly deadline?: Duration;
-  /** How soon a crashed worker's wait is taken over by another worker (the waiting activity's heartbeat timeout). @default '30s' */
+  /**
+   * How soon a crashed worker's wait is taken over by another worker (the waiting activity's heartbeat
+   * timeout). The wait heartbeats at 0.8 × it: each heartbeat is a server write and, on Temporal Cloud,
+   * a billed action (about 15 an hour at the default). @default '5m'
+   */
   readonly heartbeatTimeout?: Duration;
 }
 

@@ -1,0 +1,38 @@
+/**
+ * The trigger's answers, remembered by the worker process for a while, per workflow run and activity.
+ *
+ * A local activity runs again when the workflow task that ran it does not complete: the server answered
+ * too late (overloaded), the task timed out, the worker lost its cache. The new task schedules the same
+ * local activity (same run, same activity id), and Cube's jobs API has no idempotency key: without a
+ * memory the selector is posted twice. Measured by the benchmark's fleet run before this existed: 13 of
+ * 2,000 builds started at once posted twice, 212 of 5,000, every extra post with the same request id.
+ * Only the worker that ran the first attempt remembers it; the workflow task usually comes back to it.
+ *
+ * @module
+ */
+
+/** How long an answer is remembered: far longer than a workflow task's retries take. */
+const REMEMBER_MS = 15 * 60_000;
+
+/** Most answers remembered at once (the oldest are forgotten first). */
+const MOST_REMEMBERED = 100_000;
+
+/** Posts through `post` once per key while remembered; a failed post is forgotten, so a retry posts. */
+export function triggerMemo<T>(now: () => number = Date.now) {
+  const answers = new Map<string, { readonly atMs: number; readonly answer: Promise<T> }>();
+  const forgetOld = () => {
+    for (const [key, { atMs }] of answers) {
+      if (now() - atMs < REMEMBER_MS && answers.size <= MOST_REMEMBERED) break;
+      answers.delete(key);
+    }
+  };
+  return (key: string, post: () => Promise<T>): Promise<T> => {
+    forgetOld();
+    const remembered = answers.get(key);
+    if (remembered) return remembered.answer;
+    const answer = post();
+    answers.set(key, { atMs: now(), answer });
+    answer.catch(() => answers.delete(key));
+    return answer;
+  };
+}
