@@ -17,24 +17,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from '@cube-jobs/testing';
 import { createLocalTestEnvironment } from '@cube-jobs/testing/temporal';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { machineInfo } from './measure.js';
 import { formatMs, report, say } from './report.js';
-import { LOAD_MODES, type BenchResults, type LoadMode, type LoadRunResult } from './results.js';
+import { LOAD_MODES, type BenchResults, type CostDesign, type LoadMode, type LoadRunResult } from './results.js';
 import { parseBenchmark } from './scenarios/parse.js';
 import { detectionLatency, LATENCY_BUILDS, perBuildFigures } from './scenarios/per-build.js';
 import { bigBuild } from './scenarios/big-build.js';
 import { loadRun } from './scenarios/load.js';
+import { COST_DESIGNS, costNamespace, temporalCost } from './scenarios/temporal-cost.js';
 import { SCALE } from './setup.js';
 
-/** Concurrent builds of each load run (`--builds` changes it). */
+/** Concurrent builds of each load run that compares the ways of reading statuses (`--builds` changes it). */
 const LOAD_BUILDS = 1000;
+/** Concurrent builds of the fleet run (the shared poller, the default), full and quick mode. */
+const FLEET_BUILDS = { full: 5000, quick: 2000 } as const;
+/** How long (build time) the build of each design lasts whose cost to Temporal is counted. */
+const COST_BUILD_MS = 3_600_000;
 /** How long each of them takes (real time). */
 const LOAD_BUILD_MS = 60_000;
 /** The smoke run's concurrent builds and their duration. */
 const SMOKE_BUILDS = 20;
 const SMOKE_BUILD_MS = 5_000;
+/** The smoke run's cost build (build time). */
+const SMOKE_COST_BUILD_MS = 60_000;
 
 let phaseStarted = Date.now();
 /** Notes on standard error how long a phase took. */
@@ -63,7 +71,17 @@ async function main(): Promise<void> {
   );
   say('latencies are reported in build time (measured × scale); real Temporal dev server, fake Cube over loopback.');
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const env = await createLocalTestEnvironment();
+  // Every run that counts Temporal's work has a namespace of its own: the server's metrics are per namespace.
+  const metricsPort = await freePort();
+  const namespaces = [
+    ...(Object.keys(COST_DESIGNS) as CostDesign[]).map(costNamespace),
+    ...LOAD_MODES.map((mode) => `bench-load-${mode}`),
+    'bench-fleet',
+  ];
+  const env = await createLocalTestEnvironment({
+    server: { extraArgs: ['--metrics-port', String(metricsPort), ...namespaces.flatMap((n) => ['--namespace', n])] },
+  });
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const workflowsPath = fileURLToPath(new URL('./workflows.js', import.meta.url));
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
   // The load runs' worker processes load the bundle from a file, as production workers do.
@@ -73,6 +91,8 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   let results: Omit<BenchResults, 'durationMs'>;
   try {
+    // An hour of build time (12 real minutes): counted beside the other scenarios, in namespaces of its own.
+    const costing = temporalCost(env, bundle, metricsUrl, smoke ? SMOKE_COST_BUILD_MS : COST_BUILD_MS);
     // The 30-minute build takes 6 real minutes, so quick mode leaves it out.
     const durations = quick ? [10_000, 120_000] : [10_000, 120_000, 1_800_000];
     const perBuild = await perBuildFigures(env, bundle, durations);
@@ -82,16 +102,24 @@ async function main(): Promise<void> {
     // Cube's load: the same concurrent builds read through the shared poller, independently, and by the naive loop.
     const load = {} as Record<LoadMode, LoadRunResult>;
     for (const mode of LOAD_MODES) {
-      load[mode] = await loadRun(env, bundlePath, { mode, builds, buildMs: loadBuildMs });
+      const namespace = `bench-load-${mode}`;
+      load[mode] = await loadRun(env, bundlePath, { mode, builds, buildMs: loadBuildMs, namespace, metricsUrl });
       phase(`${builds} concurrent builds, ${mode}`);
     }
-    const load5000 = quick
-      ? undefined
-      : await loadRun(env, bundlePath, { mode: 'shared', builds: 5000, buildMs: LOAD_BUILD_MS, heapMiB: 384 });
-    if (load5000) phase('5000 concurrent builds, shared');
+    const fleetBuilds = smoke ? SMOKE_BUILDS : FLEET_BUILDS[quick ? 'quick' : 'full'];
+    const fleet = await loadRun(env, bundlePath, {
+      mode: 'shared',
+      builds: fleetBuilds,
+      buildMs: loadBuildMs,
+      namespace: 'bench-fleet',
+      metricsUrl,
+    });
+    phase(`${fleetBuilds} concurrent builds, shared (fleet)`);
     const big = await bigBuild(env, bundle, quick);
     phase('big build');
     const parse = await parseBenchmark();
+    const cost = await costing;
+    phase('Temporal cost per design (ran beside the others)');
     results = {
       scale: SCALE,
       quick,
@@ -100,7 +128,8 @@ async function main(): Promise<void> {
       perBuild,
       latency,
       load,
-      load5000,
+      fleet,
+      temporalCost: cost,
       bigBuild: big,
       parse,
     };

@@ -1,6 +1,7 @@
 /**
- * Measuring builds and processes: a build's history, its size as Temporal stores it, its Cube requests and detection latency, estimated Cloud actions, and a process's memory
- * and CPU time from /proc.
+ * Measuring builds and processes: a build's history, its size as Temporal stores it, its Cube requests
+ * and detection latency, Cloud actions, the Temporal server's counters per namespace (heartbeats,
+ * persistence writes), and a process's memory and CPU time from /proc.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import type { FakeCube } from '@cube-jobs/testing';
 import protos, { type temporal as protoTypes } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { BuildFacts, MachineInfo, Mode } from './results.js';
-import { SCALE, startBuild } from './setup.js';
+import { HEARTBEAT_TIMEOUT_MS, SCALE, startBuild } from './setup.js';
 
 type HistoryEvent = protoTypes.api.history.v1.IHistoryEvent;
 
@@ -23,22 +24,78 @@ export function historyBytes(events: readonly HistoryEvent[]): number {
   return protos.temporal.api.history.v1.History.encode({ events: [...events] }).finish().length;
 }
 
-/** Temporal Cloud billable actions, estimated from history: starts, activities, timers, local-activity markers, plus heartbeats. */
-function estimateActions(events: readonly HistoryEvent[], waitMs: number, mode: Mode): number {
+/**
+ * Temporal Cloud's billable actions a history shows: the start, each scheduled activity, timer, signal,
+ * update, search-attribute upsert and child workflow, and the local activities of each workflow task
+ * (one action per task, however many). Heartbeats are actions too but leave no event: count them apart.
+ */
+export function historyActions(events: readonly HistoryEvent[]): number {
   let actions = 0;
+  const tasksWithLocalActivities = new Set<string>();
   for (const e of events) {
-    if (
+    if (e.markerRecordedEventAttributes) {
+      tasksWithLocalActivities.add(String(e.markerRecordedEventAttributes.workflowTaskCompletedEventId));
+    } else if (
       e.workflowExecutionStartedEventAttributes ||
       e.activityTaskScheduledEventAttributes ||
       e.timerStartedEventAttributes ||
-      e.markerRecordedEventAttributes
+      e.workflowExecutionSignaledEventAttributes ||
+      e.workflowExecutionUpdateAcceptedEventAttributes ||
+      e.upsertWorkflowSearchAttributesEventAttributes ||
+      e.startChildWorkflowExecutionInitiatedEventAttributes
     ) {
       actions += 1;
     }
   }
-  // A heartbeat that reaches the server is an action; the worker throttles them to 0.8 × heartbeatTimeout (30 s).
-  if (mode === 'cube-jobs') actions += Math.floor(waitMs / 24_000);
-  return actions;
+  return actions + tasksWithLocalActivities.size;
+}
+
+/** Estimated actions of a build: its history's, plus ours' heartbeats at 0.8 × the heartbeat timeout. */
+function estimateActions(events: readonly HistoryEvent[], waitMs: number, mode: Mode): number {
+  const heartbeats = mode === 'cube-jobs' ? Math.floor(waitMs / (0.8 * HEARTBEAT_TIMEOUT_MS)) : 0;
+  return historyActions(events) + heartbeats;
+}
+
+/** Persistence operations that write (the rest read). */
+const PERSISTENCE_WRITE =
+  /^(Create|Update|Append|Add|Delete|Complete|RangeComplete|Upsert|Set|Put|Insert|ConflictResolve)/;
+
+/** What the Temporal server did for one namespace, from its Prometheus metrics. */
+export interface NamespaceCounters {
+  /** `RecordActivityTaskHeartbeat` calls the frontend received. */
+  readonly heartbeats: number;
+  /** Persistence writes (mutable state, history, tasks, task queues), every service. */
+  readonly writes: number;
+}
+
+/** How long the server's metrics reporter may take to show a request (it reports once a second). */
+const METRICS_REPORT_MS = 2000;
+
+/**
+ * Reads {@link NamespaceCounters} from the dev server's metrics endpoint (`--metrics-port`), after
+ * waiting for the reporter to show the latest requests.
+ */
+export async function namespaceCounters(metricsUrl: string, namespace: string): Promise<NamespaceCounters> {
+  await new Promise((resolve) => setTimeout(resolve, METRICS_REPORT_MS));
+  const text = await (await fetch(metricsUrl)).text();
+  // The Prometheus reporter writes label values with `_` for every character outside [A-Za-z0-9_].
+  const label = `namespace="${namespace.replace(/\W/g, '_')}"`;
+  let heartbeats = 0;
+  let writes = 0;
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (!match || !match[2]?.includes(label)) continue;
+    const [, name, labels = '', value] = match;
+    const operation = /operation="(\w+)"/.exec(labels)?.[1] ?? '';
+    if (
+      name === 'service_requests' &&
+      operation === 'RecordActivityTaskHeartbeat' &&
+      labels.includes('service_name="frontend"')
+    )
+      heartbeats += Number(value);
+    if (name === 'persistence_requests' && PERSISTENCE_WRITE.test(operation)) writes += Number(value);
+  }
+  return { heartbeats, writes };
 }
 
 /** The requests a workflow's activities made, by their `x-request-id` (`<workflowId>:<activityId>:<attempt>-span-<n>`). */
@@ -83,7 +140,7 @@ export async function runAndMeasure(
   mode: Mode,
   id: string,
 ): Promise<BuildFacts> {
-  const handle = await startBuild(env, taskQueue, mode, id);
+  const handle = await startBuild(env.client, taskQueue, mode, id);
   await handle.result();
   const closeMs = (await handle.describe()).closeTime?.getTime() ?? Date.now();
   return factsOf(env, cube, id, mode, closeMs);

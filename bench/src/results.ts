@@ -59,6 +59,11 @@ export interface LoadRunResult {
    */
   readonly resultCalls: Readonly<Record<string, number>>;
   readonly posts: number;
+  /**
+   * Posts beyond one per build: how many builds posted more than once, and how the extra posts came (the
+   * same request id again: a retried workflow task ran the trigger again; a later attempt: its retries).
+   */
+  readonly repeatedPosts: { readonly builds: number; readonly sameRequestId: number; readonly laterAttempt: number };
   /** `get` requests Cube received (429s included). */
   readonly statusRequests: number;
   readonly tokensPolled: number;
@@ -73,9 +78,37 @@ export interface LoadRunResult {
   readonly latencyP95Ms: number;
   /** Share of builds noticed within max(1 s, 5 % of their duration), plus one tick with the shared poller. */
   readonly withinBound: number;
+  /** `RecordActivityTaskHeartbeat` calls the server received during the run. */
+  readonly heartbeats: number;
+  /** Persistence writes the server made for the run, per build-minute. */
+  readonly writesPerBuildMinute: number;
   readonly wallMs: number;
   readonly peakRssBytes: number;
   readonly cpuSeconds: number;
+}
+
+/**
+ * The designs whose cost to Temporal is measured side by side: ours (heartbeat timeout 5 min), ours with
+ * 0.1's 30 s heartbeat timeout, and the naive loop.
+ */
+export type CostDesign = 'cube-jobs' | 'cube-jobs 0.1 (30 s)' | 'baseline';
+
+/** What one build cost Temporal, counted by the server (heartbeats, writes) and from history (actions). */
+export interface TemporalCostFigures {
+  readonly design: CostDesign;
+  /** How long the build's jobs took (build time). */
+  readonly buildMs: number;
+  /** The wait's heartbeat timeout (build time); the baseline has none. */
+  readonly heartbeatTimeoutMs: number | undefined;
+  readonly events: number;
+  /** `RecordActivityTaskHeartbeat` calls the server received. */
+  readonly heartbeats: number;
+  /** Persistence writes the server made for the build's namespace. */
+  readonly serverWrites: number;
+  /** Temporal Cloud actions: the history's billable events plus the heartbeats. */
+  readonly actions: number;
+  readonly writesPerBuildMinute: number;
+  readonly actionsPerBuildHour: number;
 }
 
 /** One build with thousands of tokens (ours only). */
@@ -113,8 +146,10 @@ export interface BenchResults {
   readonly latency: Record<Mode, LatencyFigures>;
   /** N concurrent builds in each load mode. */
   readonly load: Record<LoadMode, LoadRunResult>;
-  /** 5,000 concurrent builds with the shared poller (full mode only). */
-  readonly load5000: LoadRunResult | undefined;
+  /** The fleet run: 5,000 concurrent builds with the shared poller (2,000 in quick mode). */
+  readonly fleet: LoadRunResult;
+  /** One build of an hour in each design: what it cost Temporal. */
+  readonly temporalCost: readonly TemporalCostFigures[];
   /** One build of 5,000 tokens, ours. */
   readonly bigBuild: BigBuildResult;
   readonly parse: ParseResult;

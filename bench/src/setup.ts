@@ -7,7 +7,7 @@
 import { createCubeJobsClient } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
 import { startFakeCube, type FakeCube, type FakeCubeModel, type FakeCubeOptions } from '@cube-jobs/testing';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Mode } from './results.js';
@@ -63,12 +63,21 @@ export function startBenchCube(
   });
 }
 
+/** The production default of the wait's heartbeat timeout (build time), which the benchmark's builds use unless told. */
+export const HEARTBEAT_TIMEOUT_MS = 300_000;
+
+/** A client of the dev server for `namespace` (each namespace's server metrics are counted apart). */
+export function namespaceClient(env: TestWorkflowEnvironment, namespace: string): Client {
+  return namespace === 'default' ? env.client : new Client({ connection: env.connection, namespace });
+}
+
 /** A worker on the dev server with the real activities against `cube`, on pre-bundled workflow code. */
 export function startBenchWorker(
   env: TestWorkflowEnvironment,
   cube: FakeCube,
   taskQueue: string,
   bundle: WorkflowBundleWithSourceMap,
+  namespace = 'default',
 ) {
   // The poller's tick is a time constant like the poll intervals: scaled with them.
   const client = createCubeJobsClient({
@@ -78,6 +87,7 @@ export function startBenchWorker(
   });
   return Worker.create({
     connection: env.nativeConnection,
+    namespace,
     taskQueue,
     workflowBundle: bundle,
     activities: createCubeJobsActivities({ client }),
@@ -85,24 +95,26 @@ export function startBenchWorker(
 }
 
 /**
- * Starts a build: ours (`buildPreAggregations`, poll intervals the production defaults scaled by `scale`)
- * or the baseline (its 10 s sleep scaled the same way).
+ * Starts a build: ours (`buildPreAggregations`, poll intervals and heartbeat timeout the production
+ * defaults scaled by `scale`, or the heartbeat timeout given in build time) or the baseline (its 10 s sleep
+ * scaled the same way).
  */
 export function startBuild(
-  env: TestWorkflowEnvironment,
+  client: Client,
   taskQueue: string,
   mode: Mode,
   workflowId: string,
   scale: number = SCALE,
+  heartbeatTimeoutMs: number = HEARTBEAT_TIMEOUT_MS,
 ): Promise<WorkflowHandle> {
   if (mode === 'baseline') {
-    return env.client.workflow.start(naivePollingBuild, {
+    return client.workflow.start(naivePollingBuild, {
       taskQueue,
       workflowId,
       args: [{ selector, sleepMs: scaled(10_000, scale) }],
     });
   }
-  return env.client.workflow.start(buildPreAggregations, {
+  return client.workflow.start(buildPreAggregations, {
     taskQueue,
     workflowId,
     args: [
@@ -111,7 +123,7 @@ export function startBuild(
         wait: {
           pollInterval: scaled(1000, scale),
           maxPollInterval: scaled(30_000, scale),
-          heartbeatTimeout: '30s',
+          heartbeatTimeout: scaled(heartbeatTimeoutMs, scale),
         },
       },
     ],

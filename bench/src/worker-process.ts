@@ -1,6 +1,6 @@
 /**
  * A worker in its own process, so the scale benchmark can read its peak memory and CPU time.
- * Env: TEMPORAL_ADDRESS, TASK_QUEUE, CUBE_API_URL, CUBE_API_SECRET, MAX_ACTIVITIES, WORKFLOW_BUNDLE,
+ * Env: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, CUBE_API_URL, CUBE_API_SECRET, MAX_ACTIVITIES, WORKFLOW_BUNDLE,
  * and the client's pacing: STATUS_POLLING (shared | independent), MAX_REQUESTS_PER_SECOND (a number or
  * Infinity), STATUS_BATCH_SIZE, POLL_TICK_MS
  * (a file of workflow code bundled beforehand, as production workers load it: bundling in the worker
@@ -28,6 +28,7 @@ const client = createCubeJobsClient({
 const max = Number(process.env.MAX_ACTIVITIES ?? 1000);
 const worker = await Worker.create({
   connection,
+  namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
   taskQueue: process.env.TASK_QUEUE as string,
   ...(process.env.WORKFLOW_BUNDLE
     ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }
@@ -44,7 +45,7 @@ if (process.env.DEBUG_MEMORY) {
   setInterval(() => {
     const m = process.memoryUsage();
     process.stderr.write(
-      `[worker memory] rss ${(m.rss / 2 ** 20).toFixed(0)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(m.external / 2 ** 20).toFixed(0)} MiB\n`,
+      `[worker memory] rss ${(m.rss / 2 ** 20).toFixed(0)} MiB, main heap ${(m.heapUsed / 2 ** 20).toFixed(0)} of ${(m.heapTotal / 2 ** 20).toFixed(0)} MiB, external ${(m.external / 2 ** 20).toFixed(0)} MiB\n`,
     );
   }, 3000).unref();
 }

@@ -24,7 +24,7 @@ export async function bigBuild(
   const id = `big-cube-jobs-${Date.now()}`;
   const t0 = Date.now();
   const outcome = await worker.runUntil(
-    startBuild(env, taskQueue, 'cube-jobs', id).then((h) =>
+    startBuild(env.client, taskQueue, 'cube-jobs', id).then((h) =>
       h.result().then(
         () => 'succeeded',
         (e: unknown) => `failed: ${(e as Error).message}`,

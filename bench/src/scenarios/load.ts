@@ -16,9 +16,10 @@ import { spawnWorkerProcess } from '@cube-jobs/dev-tools';
 import type { FakeCube, FakeCubeOptions } from '@cube-jobs/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { cpuSeconds, percentile, procMemoryBytes } from '../measure.js';
+import type { Client } from '@temporalio/client';
+import { cpuSeconds, namespaceCounters, percentile, procMemoryBytes } from '../measure.js';
 import type { LoadMode, LoadRunResult } from '../results.js';
-import { startBenchCube, startBuild } from '../setup.js';
+import { namespaceClient, startBenchCube, startBuild } from '../setup.js';
 
 /** Cube Cloud's limit per deployment: 100 requests/s, bursts to 1,000, 429 with `Retry-After: 1` above that. */
 const CUBE_CLOUD_RATE_LIMIT: NonNullable<FakeCubeOptions['rateLimit']> = {
@@ -44,11 +45,15 @@ export interface LoadRunOptions {
   readonly partitions?: number;
   /** V8 heap cap of the worker process, in MiB. @default 192 */
   readonly heapMiB?: number;
+  /** The dev server namespace of this run, which no other run uses (its server metrics are this run's). */
+  readonly namespace: string;
+  /** The dev server's metrics endpoint. */
+  readonly metricsUrl: string;
 }
 
 /** Starts the builds of one run, at once: ours, or the naive loop for the baseline. */
 function startBuilds(
-  env: TestWorkflowEnvironment,
+  client: Client,
   taskQueue: string,
   mode: LoadMode,
   builds: number,
@@ -56,7 +61,7 @@ function startBuilds(
 ): Promise<WorkflowHandle[]> {
   const buildMode = mode === 'baseline' ? 'baseline' : 'cube-jobs';
   return Promise.all(
-    Array.from({ length: builds }, (_, i) => startBuild(env, taskQueue, buildMode, `load-${mode}-${i}-${t0}`, 1)),
+    Array.from({ length: builds }, (_, i) => startBuild(client, taskQueue, buildMode, `load-${mode}-${i}-${t0}`, 1)),
   );
 }
 
@@ -88,12 +93,35 @@ function resultCallCause(outcome: PromiseSettledResult<unknown>): string {
     name?: string;
     code?: number;
     message?: string;
-    cause?: { name?: string; code?: number };
+    cause?: { name?: string; code?: number; details?: string };
   };
   // A workflow that failed is an answer, not a failed call: its cause is counted from Temporal's record.
   if (error?.name === 'WorkflowFailedError') return 'ok (workflow failed)';
   const code = error?.code ?? error?.cause?.code;
-  return `${error?.name ?? 'Error'}${code === undefined ? '' : ` (gRPC ${code})`}: ${String(error?.message ?? '').slice(0, 60)}`;
+  // The server's own words (e.g. "namespace concurrent poller limit exceeded") are in the gRPC details.
+  const details = error?.cause?.details ? ` (${error.cause.details.slice(0, 60)})` : '';
+  return `${error?.name ?? 'Error'}${code === undefined ? '' : ` (gRPC ${code})`}: ${String(error?.message ?? '').slice(0, 60)}${details}`;
+}
+
+/**
+ * Posts beyond one per build, by how they came: the same request id again (the trigger ran again
+ * within a workflow task that was retried) or a later attempt of the trigger (its retry policy).
+ */
+function repeatedPosts(cube: FakeCube): { builds: number; sameRequestId: number; laterAttempt: number } {
+  const seen = new Set<string>();
+  const postsByWorkflow = new Map<string, number>();
+  let sameRequestId = 0;
+  let laterAttempt = 0;
+  for (const post of cube.posts()) {
+    const requestId = String(post.headers['x-request-id'] ?? '').replace(/-span-\d+$/, '');
+    const [workflowId = '', , attempt = '1'] = requestId.split(':');
+    postsByWorkflow.set(workflowId, (postsByWorkflow.get(workflowId) ?? 0) + 1);
+    if (seen.has(requestId)) sameRequestId += 1;
+    else if (attempt !== '1') laterAttempt += 1;
+    seen.add(requestId);
+  }
+  const builds = [...postsByWorkflow.values()].filter((posts) => posts > 1).length;
+  return { builds, sameRequestId, laterAttempt };
 }
 
 /** Adds one to `key` of `counts`. */
@@ -162,6 +190,7 @@ export async function loadRun(
     nodeArgs: [`--max-old-space-size=${options.heapMiB ?? 192}`],
     env: {
       TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: options.namespace,
       TASK_QUEUE: taskQueue,
       CUBE_API_URL: cube.url,
       CUBE_API_SECRET: cube.apiSecret,
@@ -173,8 +202,10 @@ export async function loadRun(
   });
   const pid = child.pid as number;
   const cpuBefore = cpuSeconds(pid);
+  const client = namespaceClient(env, options.namespace);
+  const serverBefore = await namespaceCounters(options.metricsUrl, options.namespace);
   const t0 = Date.now();
-  const handles = await startBuilds(env, taskQueue, mode, builds, t0);
+  const handles = await startBuilds(client, taskQueue, mode, builds, t0);
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, procMemoryBytes(pid, 'VmRSS'))), 200);
   // Wait as a pipeline would, on every result at once; count what those calls ended with by cause.
@@ -188,6 +219,8 @@ export async function loadRun(
   // A result call that failed (not the workflow) leaves its build running: wait for Temporal's record.
   const recorded = await recordedOutcomes(handles);
   child.kill('SIGTERM');
+  const serverAfter = await namespaceCounters(options.metricsUrl, options.namespace);
+  const buildMinutes = (builds * options.buildMs) / 60_000;
   const measured = latencies(cube, handles, recorded.closeTimes);
   const gets = cube.requests.filter((r) => r.action === 'get');
   await cube.stop();
@@ -202,6 +235,7 @@ export async function loadRun(
     failuresByType: recorded.failuresByType,
     resultCalls,
     posts: cube.posts().length,
+    repeatedPosts: repeatedPosts(cube),
     statusRequests: gets.length,
     tokensPolled: gets.reduce((n, r) => n + ((r.body as { tokens?: unknown[] }).tokens?.length ?? 0), 0),
     peakStatusRequestsPerSecond: cube.peakRequestsPerSecond('get'),
@@ -213,6 +247,8 @@ export async function loadRun(
     withinBound:
       measured.filter((m) => m.latencyMs <= Math.max(1000, 0.05 * m.durationMs) + (mode === 'shared' ? 1000 : 0))
         .length / Math.max(1, measured.length),
+    heartbeats: serverAfter.heartbeats - serverBefore.heartbeats,
+    writesPerBuildMinute: (serverAfter.writes - serverBefore.writes) / buildMinutes,
     wallMs,
     peakRssBytes: Math.max(peakRss, hwm),
     cpuSeconds: cpu,
