@@ -37,7 +37,7 @@ const worker = await Worker.create({
   maxConcurrentActivityTaskExecutions: max,
   maxConcurrentLocalActivityExecutions: max,
   // Idle builds wait in an activity; evicted workflows replay their dozen events when it completes.
-  maxCachedWorkflows: Number(process.env.MAX_CACHED_WORKFLOWS ?? 100),
+  maxCachedWorkflows: Number(process.env.MAX_CACHED_WORKFLOWS ?? 10),
   workflowThreadPoolSize: 1,
 });
 process.stdout.write('worker-ready\n');

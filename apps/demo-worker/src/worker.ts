@@ -61,6 +61,9 @@ export async function createDemoWorker(options: {
         searchAttributes: options.searchAttributes ?? false,
       }),
     ],
+    // A waiting build holds an activity slot and needs no cached workflow (each costs about 1 MiB).
+    maxConcurrentActivityTaskExecutions: 1000,
+    maxCachedWorkflows: 10,
   });
   return { worker, connection };
 }

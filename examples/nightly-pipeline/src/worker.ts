@@ -29,5 +29,8 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     workflowBundle: { codePath: workflowBundlePath },
     activities: createPipelineActivities(options.reports),
     plugins: [cubeJobsPlugin({ client })],
+    // A waiting build holds an activity slot and needs no cached workflow (each costs about 1 MiB).
+    maxConcurrentActivityTaskExecutions: 1000,
+    maxCachedWorkflows: 10,
   });
 }

@@ -81,6 +81,17 @@ function requestId(): string {
   return `${info.workflowExecution?.workflowId ?? 'standalone'}:${info.activityId}:${info.attempt}`;
 }
 
+/** `work`, or a rejection as soon as the activity is cancelled (the work goes on). */
+function untilCancelled<T>(work: Promise<T>): Promise<T> {
+  const signal = cancellationSignal();
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const cancelled = () => reject(signal.reason);
+    signal.addEventListener('abort', cancelled, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', cancelled));
+  });
+}
+
 /** Runs `fn`, converting errors (and cancellation) into what Temporal expects. */
 async function asActivity<T>(client: CubeJobsClient, fn: () => Promise<T>): Promise<T> {
   try {
@@ -111,11 +122,12 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
       const runKey = workflowExecution
         ? `${workflowExecution.workflowId}:${workflowExecution.runId}:${activityId}`
         : undefined;
-      const post = () =>
-        // One attempt: the trigger's retry layer is the local activity's retry policy.
-        client.triggerBuild(input.selector, { signal: cancellationSignal(), requestId: requestId(), maxRetries: 0 });
+      // One attempt: the trigger's retry layer is the local activity's retry policy. A post that has
+      // started is not aborted when the attempt is cancelled (its workflow task was abandoned, say): Cube
+      // may have accepted it, so its answer is kept for the attempt that comes next (bounded by `timeoutMs`).
+      const post = () => client.triggerBuild(input.selector, { requestId: requestId(), maxRetries: 0 });
       return asActivity(client, async () => ({
-        tokens: runKey === undefined ? await post() : await triggerOnce(runKey, post),
+        tokens: await untilCancelled(runKey === undefined ? post() : triggerOnce(runKey, post)),
         ...(searchAttributes ? { searchAttributes: true as const } : {}),
       }));
     },

@@ -122,6 +122,24 @@ describe('triggerPreAggregationBuild run again', () => {
     expect(cube.posts()).toHaveLength(2);
   });
 
+  test('an attempt cancelled while its post is in flight leaves the answer to the next attempt, which posts nothing', async () => {
+    const { cube, activities } = await setup();
+    cube.setFaults([{ kind: 'latency', ms: 500, action: 'post', times: 1 }]);
+    const input = { selector: { ...selector, cubes: ['orders'] } };
+    const abandoned = new MockActivityEnvironment(execution('run-d'));
+    const attempt = run(abandoned, activities.triggerPreAggregationBuild, input).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    abandoned.cancel();
+    expect(await attempt).toBeInstanceOf(CancelledFailure);
+    const next = await run(
+      new MockActivityEnvironment(execution('run-d')),
+      activities.triggerPreAggregationBuild,
+      input,
+    );
+    expect(next.tokens).toHaveLength(7);
+    expect(cube.requests.filter((request) => request.action === 'post')).toHaveLength(1);
+  });
+
   test('a failed post is not remembered: the next attempt posts', async () => {
     const { cube, activities } = await setup();
     cube.setFaults([{ kind: 'http-error', status: 503, action: 'post', times: 1 }]);
