@@ -14,10 +14,10 @@ import type { CostDesign, TemporalCostFigures } from '../results.js';
 import { namespaceClient, scaled, startBenchCube, startBenchWorker, startBuild } from '../setup.js';
 
 /** Each design: how its build runs, and the namespace it runs in. */
-export const COST_DESIGNS: Record<CostDesign, { mode: 'cube-jobs' | 'baseline'; heartbeatTimeoutMs: number }> = {
+export const COST_DESIGNS: Record<CostDesign, { mode: 'cube-jobs' | 'baseline'; heartbeatTimeoutMs?: number }> = {
   'cube-jobs': { mode: 'cube-jobs', heartbeatTimeoutMs: 300_000 },
   'cube-jobs 0.1 (30 s)': { mode: 'cube-jobs', heartbeatTimeoutMs: 30_000 },
-  baseline: { mode: 'baseline', heartbeatTimeoutMs: 30_000 },
+  baseline: { mode: 'baseline' },
 };
 
 /** The dev server namespace of a design (created when the server starts). */
@@ -56,7 +56,7 @@ export async function temporalCost(
       return {
         design,
         buildMs,
-        heartbeatTimeoutMs: mode === 'cube-jobs' ? heartbeatTimeoutMs : undefined,
+        heartbeatTimeoutMs,
         events: events.length,
         heartbeats,
         serverWrites: after.writes - before.writes,

@@ -18,11 +18,11 @@ const REMEMBER_MS = 15 * 60_000;
 const MOST_REMEMBERED = 100_000;
 
 /** Posts through `post` once per key while remembered; a failed post is forgotten, so a retry posts. */
-export function triggerMemo<T>(now: () => number = Date.now) {
+export function triggerMemo<T>() {
   const answers = new Map<string, { readonly atMs: number; readonly answer: Promise<T> }>();
   const forgetOld = () => {
     for (const [key, { atMs }] of answers) {
-      if (now() - atMs < REMEMBER_MS && answers.size <= MOST_REMEMBERED) break;
+      if (Date.now() - atMs < REMEMBER_MS && answers.size <= MOST_REMEMBERED) break;
       answers.delete(key);
     }
   };
@@ -31,7 +31,7 @@ export function triggerMemo<T>(now: () => number = Date.now) {
     const remembered = answers.get(key);
     if (remembered) return remembered.answer;
     const answer = post();
-    answers.set(key, { atMs: now(), answer });
+    answers.set(key, { atMs: Date.now(), answer });
     answer.catch(() => answers.delete(key));
     return answer;
   };
