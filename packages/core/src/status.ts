@@ -163,8 +163,9 @@ export function partitionStartOf(table: string | undefined): string | undefined 
   const month = digits.slice(4, 6) || '01';
   const day = digits.slice(6, 8) || '01';
   const hour = digits.slice(8, 10) || '00';
-  const iso = `${year}-${month}-${day}T${hour}:00:00.000`;
-  const parsed = new Date(`${iso}Z`);
-  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 23) !== iso) return undefined;
-  return iso;
+  const parsed = new Date(`${year}-${month}-${day}T${hour}:00:00.000Z`);
+  if (Number.isNaN(parsed.getTime())) return undefined;
+  // The date's own string, not the pieces joined: a worker keeps one per job it waits on.
+  const iso = parsed.toISOString().slice(0, 23);
+  return iso === `${year}-${month}-${day}T${hour}:00:00.000` ? iso : undefined;
 }

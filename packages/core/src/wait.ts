@@ -8,7 +8,7 @@
  */
 import { CubeJobsAbortError, CubeJobsError } from './errors.js';
 import { abortableSleep } from './internal/retry.js';
-import type { JobStatus } from './job.js';
+import type { JobSelector, JobStatus } from './job.js';
 import { DEFAULT_FAIL_FAST, resolveJobsPolicy, type JobsPolicy } from './policy.js';
 import { DEFAULT_POLL_SCHEDULE, nextPollIntervalMs, type PollScheduleOptions } from './schedule.js';
 import { isAmbiguousState, isSettledJob, summarizeJobs, type JobsSummary } from './status.js';
@@ -88,6 +88,11 @@ export interface WaitResult {
   readonly ambiguousSinceMs: Readonly<Record<string, number>>;
 }
 
+/** `now`, or `before` when `now` is missing or equal to it (the instance held already, not a copy). */
+function kept<T>(now: T | undefined, before: T | undefined): T | undefined {
+  return now === undefined || now === before ? before : now;
+}
+
 /**
  * Polls `source` until every job is settled (or, with `failFast`, one failed), the deadline passes, or
  * `signal` aborts. Settled jobs are not polled again.
@@ -109,6 +114,41 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
   const snapshot = (): { jobs: JobStatus[]; summary: JobsSummary } => {
     const jobs = tokens.map((token) => latest.get(token) ?? { token, raw: 'scheduled', state: 'scheduled' as const });
     return { jobs, summary: summarizeJobs(jobs, { policy, ambiguousSinceMs, nowMs: lastPollAtMs }) };
+  };
+  // One object per distinct selector: a build's jobs mostly share theirs, and a worker may wait on thousands.
+  const selectors = new Map<string, JobSelector>();
+  const shared = (selector: JobSelector | undefined): JobSelector | undefined => {
+    if (selector === undefined) return undefined;
+    const key = JSON.stringify(selector);
+    const known = selectors.get(key);
+    if (known !== undefined) return known;
+    selectors.set(key, selector);
+    return selector;
+  };
+  /**
+   * Reads and keeps the statuses of `unsettled` (Cube forgets a job's table and selector once its token
+   * is `not_found`: what it said before is kept). A function of its own, so the answer is not held
+   * while the loop sleeps.
+   */
+  const poll = async (unsettled: string[]): Promise<void> => {
+    const statuses = await source(unsettled, options.signal);
+    polls += 1;
+    const at = now();
+    lastPollAtMs = at;
+    statuses.forEach((job, i) => {
+      // The strings the wait already holds, where they are the same: a worker keeps these for every job it waits on.
+      const token = unsettled[i] === job.token ? unsettled[i] : job.token;
+      const previous = latest.get(token);
+      latest.set(token, {
+        ...job,
+        token,
+        table: kept(job.table, previous?.table),
+        partitionStart: kept(job.partitionStart, previous?.partitionStart),
+        selector: shared(job.selector) ?? previous?.selector,
+      });
+      if (isAmbiguousState(job.state)) ambiguousSinceMs[token] ??= at;
+      else delete ambiguousSinceMs[token];
+    });
   };
   const finish = (outcome: WaitOutcome): WaitResult => ({
     outcome,
@@ -134,9 +174,8 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
       const job = latest.get(token);
       return job === undefined || !isSettledJob(job, policy, ambiguousSinceMs[token], lastPollAtMs);
     });
-    let statuses: JobStatus[];
     try {
-      statuses = await source(unsettled, options.signal);
+      await poll(unsettled);
       consecutiveFailures = 0;
     } catch (error) {
       consecutiveFailures += 1;
@@ -147,21 +186,7 @@ export async function pollJobs(source: JobStatusSource, options: PollJobsOptions
       delayMs = intervalMs;
       continue;
     }
-    polls += 1;
-    const at = now();
-    lastPollAtMs = at;
-    for (const job of statuses) {
-      // Cube forgets a job's table and selector once the token is `not_found`; keep what it said before.
-      const previous = latest.get(job.token);
-      latest.set(job.token, {
-        ...job,
-        table: job.table ?? previous?.table,
-        partitionStart: job.partitionStart ?? previous?.partitionStart,
-        selector: job.selector ?? previous?.selector,
-      });
-      if (isAmbiguousState(job.state)) ambiguousSinceMs[job.token] ??= at;
-      else delete ambiguousSinceMs[job.token];
-    }
+    const at = lastPollAtMs;
     const { jobs, summary } = snapshot();
     await options.onProgress?.({
       jobs,

@@ -17,9 +17,15 @@ const REMEMBER_MS = 15 * 60_000;
 /** Most answers remembered at once (the oldest are forgotten first). */
 const MOST_REMEMBERED = 100_000;
 
+/**
+ * An answer being posted, or the answer. Only a plain value is kept once it came: a promise made inside
+ * an activity holds that activity's context (its logger, input and info) for as long as it is kept.
+ */
+type Remembered<T> = { readonly atMs: number } & ({ posting: Promise<T> } | { posting?: undefined; answer: T });
+
 /** Posts through `post` once per key while remembered; a failed post is forgotten, so a retry posts. */
 export function triggerMemo<T>() {
-  const answers = new Map<string, { readonly atMs: number; readonly answer: Promise<T> }>();
+  const answers = new Map<string, Remembered<T>>();
   const forgetOld = () => {
     for (const [key, { atMs }] of answers) {
       if (Date.now() - atMs < REMEMBER_MS && answers.size <= MOST_REMEMBERED) break;
@@ -29,10 +35,14 @@ export function triggerMemo<T>() {
   return (key: string, post: () => Promise<T>): Promise<T> => {
     forgetOld();
     const remembered = answers.get(key);
-    if (remembered) return remembered.answer;
-    const answer = post();
-    answers.set(key, { atMs: Date.now(), answer });
-    answer.catch(() => answers.delete(key));
-    return answer;
+    if (remembered) return remembered.posting ?? Promise.resolve(remembered.answer);
+    const posting = post();
+    const atMs = Date.now();
+    answers.set(key, { atMs, posting });
+    posting.then(
+      (answer) => answers.set(key, { atMs, answer }),
+      () => answers.delete(key),
+    );
+    return posting;
   };
 }

@@ -35,8 +35,10 @@ export const DEFAULT_MERGED_JOB_TRACKER = {
 /** A job as the tracker remembers it. */
 interface TrackedJob {
   readonly token: string;
-  /** Data source and table name up to the build time: what Cube's queue merges builds by. */
-  readonly key: string;
+  /** With {@link buildKey}, what Cube's queue merges builds by. */
+  readonly dataSource: string;
+  /** The table's name up to the build time. */
+  readonly buildKey: string;
   readonly table: string;
   /** When Cube planned the build (its table's build second), or when the job was first read. */
   readonly plannedAtMs: number;
@@ -85,6 +87,7 @@ const QUEUED_EVIDENCE_WINDOW_MS = 60_000;
  */
 export class MergedJobTracker {
   private readonly jobs = new Map<string, TrackedJob>();
+  /** Tokens by {@link TrackedJob.buildKey} (of any data source). */
   private readonly builds = new Map<string, Set<string>>();
   private readonly maxJobs: number;
   private readonly retentionMs: number;
@@ -141,7 +144,8 @@ export class MergedJobTracker {
     const dataSource = status.selector?.dataSources?.[0] ?? 'default';
     const job: TrackedJob = {
       token: status.token,
-      key: `${dataSource}\u0000${split?.buildKey ?? status.table}`,
+      dataSource,
+      buildKey: split?.buildKey ?? status.table,
       table: status.table,
       plannedAtMs: plausible ? split.builtAtMs : nowMs,
       plannedByCube: plausible,
@@ -152,9 +156,9 @@ export class MergedJobTracker {
       twin: undefined,
     };
     this.jobs.set(job.token, job);
-    const build = this.builds.get(job.key) ?? new Set<string>();
+    const build = this.builds.get(job.buildKey) ?? new Set<string>();
     build.add(job.token);
-    this.builds.set(job.key, build);
+    this.builds.set(job.buildKey, build);
   }
 
   /** Forgets the jobs read longest ago, beyond the retention or the size limit. */
@@ -162,9 +166,9 @@ export class MergedJobTracker {
     for (const job of this.jobs.values()) {
       if (this.jobs.size <= this.maxJobs && nowMs - job.lastReadAtMs < this.retentionMs) break;
       this.jobs.delete(job.token);
-      const build = this.builds.get(job.key);
+      const build = this.builds.get(job.buildKey);
       build?.delete(job.token);
-      if (build?.size === 0) this.builds.delete(job.key);
+      if (build?.size === 0) this.builds.delete(job.buildKey);
     }
   }
 
@@ -212,9 +216,10 @@ export class MergedJobTracker {
   /** The most recently planned job of the same build that is in flight, or finished after `job` was planned. */
   private findTwin(job: TrackedJob): string | undefined {
     let best: TrackedJob | undefined;
-    for (const token of this.builds.get(job.key) ?? []) {
+    for (const token of this.builds.get(job.buildKey) ?? []) {
       const other = this.jobs.get(token);
-      if (!other || other.token === job.token || other.plannedAtMs > job.plannedAtMs) continue;
+      if (!other || other.token === job.token || other.dataSource !== job.dataSource) continue;
+      if (other.plannedAtMs > job.plannedAtMs) continue;
       if (
         (isInFlightState(other.state) || this.builtFor(other, job)) &&
         (best === undefined || other.plannedAtMs > best.plannedAtMs)
