@@ -61,8 +61,7 @@ export async function createDemoWorker(options: {
         searchAttributes: options.searchAttributes ?? false,
       }),
     ],
-    // A waiting build holds an activity slot and needs no cached workflow (each costs about 1 MiB).
-    maxConcurrentActivityTaskExecutions: 1000,
+    // A waiting build needs no cached workflow (each cached one costs about 1 MiB).
     maxCachedWorkflows: 10,
   });
   return { worker, connection };

@@ -29,8 +29,7 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     workflowBundle: { codePath: workflowBundlePath },
     activities: createPipelineActivities(options.reports),
     plugins: [cubeJobsPlugin({ client })],
-    // A waiting build holds an activity slot and needs no cached workflow (each costs about 1 MiB).
-    maxConcurrentActivityTaskExecutions: 1000,
+    // A waiting build needs no cached workflow (each cached one costs about 1 MiB).
     maxCachedWorkflows: 10,
   });
 }

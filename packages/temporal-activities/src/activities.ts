@@ -5,11 +5,12 @@
  * @module
  */
 import { pollJobs, type CubeJobsClient, type JobStatus } from '@cube-jobs/core';
-import { activityInfo, cancellationSignal, heartbeat, log, metricMeter } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
+import { activityInfo, cancellationSignal, CompleteAsyncError, Context, heartbeat } from '@temporalio/activity';
+import { CancelledFailure, type Logger, type MetricHistogram } from '@temporalio/common';
+import { createDetachedWaits, type DetachedWaits, type WaitHost } from './detached-waits.js';
 import { toApplicationFailure } from './failures.js';
 import { triggerMemo } from './trigger-memo.js';
-import { detectionLatencyRecorder } from './metrics.js';
+import { detectionLatencyHistograms, detectionLatencyRecorder } from './metrics.js';
 import {
   HEARTBEAT_JOBS_LIMIT,
   type GetPreAggregationJobStatusesInput,
@@ -109,7 +110,9 @@ async function asActivity<T>(client: CubeJobsClient, fn: () => Promise<T>): Prom
  */
 export function createCubeJobsActivities({ client, searchAttributes = false }: CubeJobsActivitiesOptions) {
   const triggerOnce = triggerMemo<string[]>();
-  return {
+  const waits = createDetachedWaits();
+  const detectionHistogram = detectionLatencyHistograms();
+  const activities = {
     /**
      * Triggers the builds a selector matches (Cube action `post`) and returns their tokens. Run again for
      * the same workflow run and activity (a workflow task that did not complete runs its local activity
@@ -143,66 +146,132 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
     },
 
     /**
-     * Polls until every job is settled, heartbeating its progress. A retried attempt (after a worker
-     * crash) resumes from the last heartbeat: it never triggers anything, it only polls the same tokens.
-     * The verdict (core's `summarizeJobs` under the input's policy) is returned, not thrown, so the
-     * workflow can trigger jobs again.
+     * Polls until every job is settled, heartbeating its progress. The wait goes on after the activity
+     * returns (asynchronous completion, see `handOverWaits`): it holds no activity slot, and reports its
+     * heartbeats and its result through the worker's client. A retried attempt (after a worker crash)
+     * resumes from the last heartbeat: it never triggers anything, it only polls the same tokens. The
+     * verdict (core's `summarizeJobs` under the input's policy) is returned, not thrown, so the workflow
+     * can trigger jobs again. Without a client (`MockActivityEnvironment`) it waits in the activity.
      */
     async waitForPreAggregationJobs(input: WaitForPreAggregationJobsInput): Promise<WaitForPreAggregationJobsResult> {
+      const context = Context.current();
+      const { info } = context;
+      const resumed = info.heartbeatDetails as WaitHeartbeatDetails | undefined;
+      const cadenceMs = heartbeatCadenceMs(info.heartbeatTimeoutMs);
+      const histogram = detectionHistogram(context.metricMeter, info);
+      const wait = (host: WaitHost) => pollUntilSettled(client, input, resumed, host, context.log, histogram);
+      const temporal = workerClient(context);
+      if (temporal !== undefined) {
+        waits.start({
+          temporal,
+          // A copy: the SDK's is a view of the whole activity task's buffer.
+          taskToken: info.taskToken.slice(),
+          resumed,
+          cadenceMs,
+          log: context.log,
+          toFailure: (error) => toApplicationFailure(error, client.redact),
+          run: wait,
+        });
+        throw new CompleteAsyncError();
+      }
       return asActivity(client, async () => {
-        const info = activityInfo();
-        const resumed = info.heartbeatDetails as WaitHeartbeatDetails | undefined;
-        let latest: WaitHeartbeatDetails | undefined = resumed;
-        // One heartbeat per cadence, carrying the latest progress: each one is a server write (a billed
-        // action on Temporal Cloud), so progress alone never sends one.
-        const ticker = setInterval(() => heartbeat(latest), heartbeatCadenceMs(info.heartbeatTimeoutMs));
-        // A fresh wait starts right after its trigger: its jobs are known running now.
-        const recordDetections = detectionLatencyRecorder(metricMeter, resumed ? [] : input.tokens);
+        let latest = resumed;
+        const ticker = setInterval(() => heartbeat(latest), cadenceMs);
         try {
-          const result = await pollJobs((tokens, signal) => client.readStatuses(tokens, signal), {
-            tokens: input.tokens,
-            policy: input.policy,
-            failFast: input.failFast,
-            deadlineMs: input.deadlineMs,
-            ...input.schedule,
-            signal: cancellationSignal(),
-            resumeFrom: resumed?.wait,
-            // The wait loop is the retry layer for status reads: a failed read is made again at the next
-            // poll until the deadline; the activity's own retries only cover a lost worker.
-            maxConsecutivePollFailures: Infinity,
-            onPollError: (error, consecutiveFailures) => {
-              log.warn('Polling Cube failed; polling again at the next interval', {
-                error: client.redact(error.message),
-                consecutiveFailures,
-              });
-            },
-            onProgress: ({ state, summary, jobs }) => {
-              recordDetections(jobs);
-              latest = {
-                wait: state,
-                counts: summary.counts,
-                ...(jobs.length <= HEARTBEAT_JOBS_LIMIT
-                  ? { jobs: jobs.map((job) => [job.token, job.state, job.table ?? null] as const) }
-                  : {}),
-              };
-            },
-          });
-          const tokensOf = (jobs: readonly JobStatus[]) => jobs.map((job) => job.token);
-          return {
-            outcome: result.outcome,
-            jobs: result.jobs.map(toJobRecord),
-            failed: tokensOf(result.summary.failed),
-            retrigger: tokensOf(result.summary.retrigger),
-            retriggerAfterMs: result.summary.retriggerAfterMs,
-            polls: result.polls,
-            elapsedMs: result.elapsedMs,
-          };
+          return await wait({ signal: cancellationSignal(), progress: (details) => (latest = details) });
         } finally {
           clearInterval(ticker);
         }
       });
     },
   };
+  handOvers.set(activities, waits);
+  return activities;
+}
+
+/** The worker's client, or `undefined` where there is none (`MockActivityEnvironment` without one). */
+function workerClient(context: Context): Context['client'] | undefined {
+  try {
+    return context.client;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The wait itself, wherever it is hosted: polls until the jobs settle under the input's policy, keeping
+ * its progress with the host (one heartbeat per cadence carries the latest: each is a server write, a
+ * billed action on Temporal Cloud, so progress alone never sends one).
+ */
+async function pollUntilSettled(
+  client: CubeJobsClient,
+  input: WaitForPreAggregationJobsInput,
+  resumed: WaitHeartbeatDetails | undefined,
+  host: WaitHost,
+  logger: Logger,
+  detectionHistogram: MetricHistogram,
+): Promise<WaitForPreAggregationJobsResult> {
+  // A fresh wait starts right after its trigger: its jobs are known running now.
+  const recordDetections = detectionLatencyRecorder(detectionHistogram, resumed ? [] : input.tokens);
+  const result = await pollJobs((tokens, signal) => client.readStatuses(tokens, signal), {
+    tokens: input.tokens,
+    policy: input.policy,
+    failFast: input.failFast,
+    deadlineMs: input.deadlineMs,
+    ...input.schedule,
+    signal: host.signal,
+    resumeFrom: resumed?.wait,
+    // The wait loop is the retry layer for status reads: a failed read is made again at the next
+    // poll until the deadline; the activity's own retries only cover a lost worker.
+    maxConsecutivePollFailures: Infinity,
+    onPollError: (error, consecutiveFailures) => {
+      logger.warn('Polling Cube failed; polling again at the next interval', {
+        error: client.redact(error.message),
+        consecutiveFailures,
+      });
+    },
+    onProgress: ({ state, summary, jobs }) => {
+      recordDetections(jobs);
+      host.progress({
+        wait: state,
+        counts: summary.counts,
+        ...(jobs.length <= HEARTBEAT_JOBS_LIMIT
+          ? { jobs: jobs.map((job) => [job.token, job.state, job.table ?? null] as const) }
+          : {}),
+      });
+    },
+  });
+  const tokensOf = (jobs: readonly JobStatus[]) => jobs.map((job) => job.token);
+  return {
+    outcome: result.outcome,
+    jobs: result.jobs.map(toJobRecord),
+    failed: tokensOf(result.summary.failed),
+    retrigger: tokensOf(result.summary.retrigger),
+    retriggerAfterMs: result.summary.retriggerAfterMs,
+    polls: result.polls,
+    elapsedMs: result.elapsedMs,
+  };
+}
+
+/** The detached waits of each activities object, for {@link handOverWaits}. */
+const handOvers = new WeakMap<object, DetachedWaits>();
+
+/**
+ * Hands the builds a worker's activities are waiting on over to other workers, from their latest progress:
+ * call it once the worker has stopped (`await worker.run()` returned). Waits go on after their activity
+ * returns, so a stopped worker would otherwise leave them until their heartbeat timeout (5 minutes by
+ * default). `cubeJobsPlugin` does it for you. Resolves with how many waits were handed over.
+ *
+ * @example
+ * ```ts
+ * const activities = createCubeJobsActivities({ client });
+ * const worker = await Worker.create({ connection, taskQueue, workflowsPath, activities });
+ * await worker.run();
+ * await handOverWaits(activities);
+ * ```
+ */
+export async function handOverWaits(activities: CubeJobsActivities): Promise<number> {
+  return (await handOvers.get(activities)?.handOver()) ?? 0;
 }
 
 /** The activities object; workflows proxy this type (`import type`). */

@@ -9,12 +9,20 @@
  * import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
  *
  * const client = createCubeJobsClient({ apiUrl: process.env.CUBE_API_URL!, apiSecret: process.env.CUBE_API_SECRET! });
- * const worker = await Worker.create({ taskQueue: 'cube-jobs', workflowsPath, activities: createCubeJobsActivities({ client }) });
+ * const activities = createCubeJobsActivities({ client });
+ * const worker = await Worker.create({ taskQueue: 'cube-jobs', workflowsPath, activities });
+ * await worker.run();
+ * await handOverWaits(activities); // the builds it was waiting on move to other workers at once
  * ```
  *
  * @module
  */
-export { createCubeJobsActivities, type CubeJobsActivities, type CubeJobsActivitiesOptions } from './activities.js';
+export {
+  createCubeJobsActivities,
+  handOverWaits,
+  type CubeJobsActivities,
+  type CubeJobsActivitiesOptions,
+} from './activities.js';
 export { cubeRequestMetrics } from './metrics.js';
 export type {
   GetPreAggregationJobStatusesInput,

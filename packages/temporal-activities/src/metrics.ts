@@ -6,7 +6,7 @@
  * @module
  */
 import type { CubeRequestEvent } from '@cube-jobs/core';
-import type { MetricMeter } from '@temporalio/common';
+import type { MetricHistogram, MetricMeter } from '@temporalio/common';
 
 /** Names of the worker-side metrics. */
 export const WORKER_METRICS = {
@@ -53,20 +53,41 @@ export function cubeRequestMetrics(meter: MetricMeter): (event: CubeRequestEvent
 }
 
 /**
+ * The detection-latency histogram of one wait's activity, one per namespace, task queue and activity
+ * type: each `createHistogram` on a worker's meter makes a native instrument, which a worker waiting on
+ * thousands of builds should not make per wait. (An activity's meter tags its records with exactly
+ * those three, unless an interceptor adds more.)
+ */
+export function detectionLatencyHistograms(): (
+  meter: MetricMeter,
+  scope: { readonly namespace: string; readonly taskQueue: string; readonly activityType: string },
+) => MetricHistogram {
+  const histograms = new Map<string, MetricHistogram>();
+  return (meter, { namespace, taskQueue, activityType }) => {
+    const key = JSON.stringify([namespace, taskQueue, activityType]);
+    let histogram = histograms.get(key);
+    if (histogram === undefined) {
+      histogram = meter.createHistogram(
+        WORKER_METRICS.detectionLatency,
+        'int',
+        'ms',
+        "Upper bound on the time between a job's end and the poll that saw it",
+      );
+      histograms.set(key, histogram);
+    }
+    return histogram;
+  };
+}
+
+/**
  * Tracks, per token, when the job was last known running (`runningNow`: tokens known running now, e.g.
- * just triggered; then each poll that sees one running), and records on `meter` the detection latency
+ * just triggered; then each poll that sees one running), and records on `histogram` the detection latency
  * of each job a later poll sees `done` or `failure`.
  */
 export function detectionLatencyRecorder(
-  meter: MetricMeter,
+  histogram: MetricHistogram,
   runningNow: readonly string[] = [],
 ): (jobs: ReadonlyArray<{ token: string; state: string }>) => void {
-  const histogram = meter.createHistogram(
-    WORKER_METRICS.detectionLatency,
-    'int',
-    'ms',
-    "Upper bound on the time between a job's end and the poll that saw it",
-  );
   const startedAt = Date.now();
   const runningSeenAt = new Map<string, number>(runningNow.map((token) => [token, startedAt]));
   return (jobs) => {

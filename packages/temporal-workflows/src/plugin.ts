@@ -9,7 +9,12 @@
  *
  * @module
  */
-import { createCubeJobsActivities, type CubeJobsActivitiesOptions } from '@cube-jobs/temporal-activities';
+import {
+  createCubeJobsActivities,
+  handOverWaits,
+  type CubeJobsActivities,
+  type CubeJobsActivitiesOptions,
+} from '@cube-jobs/temporal-activities';
 import { SimplePlugin } from '@temporalio/plugin';
 import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { cubeJobsNexusServiceHandler } from './nexus-handlers.js';
@@ -45,6 +50,7 @@ function hasWorkflowCode(options: Pick<WorkerOptions, 'workflowsPath' | 'workflo
 class CubeJobsPlugin extends SimplePlugin {
   readonly #registerWorkflows: boolean;
   readonly #searchAttributes: boolean;
+  readonly #activities: CubeJobsActivities;
 
   /** Creates the activities around `options.client` (its credentials stay in the worker). */
   constructor(options: CubeJobsPluginOptions) {
@@ -53,18 +59,21 @@ class CubeJobsPlugin extends SimplePlugin {
     }
     const searchAttributes = options.searchAttributes ?? false;
     const nexus = options.nexus === true ? {} : options.nexus || undefined;
+    const activities = createCubeJobsActivities({ client: options.client, searchAttributes });
     super({
       name: CUBE_JOBS_PLUGIN_NAME,
-      activities: createCubeJobsActivities({ client: options.client, searchAttributes }),
+      activities,
       ...(nexus ? { nexusServices: [cubeJobsNexusServiceHandler(nexus)] } : {}),
     });
     this.#registerWorkflows = options.registerWorkflows ?? true;
     this.#searchAttributes = searchAttributes;
+    this.#activities = activities;
   }
 
   /**
    * With search attributes on, checks that the worker's namespace has them before it polls for work;
-   * if not, the worker is released unstarted and `run()` rejects with the check's error.
+   * if not, the worker is released unstarted and `run()` rejects with the check's error. Once the worker
+   * has stopped, hands the builds it was waiting on over to other workers (`handOverWaits`).
    */
   override async runWorker(worker: Worker, next: (worker: Worker) => Promise<void>): Promise<void> {
     if (this.#searchAttributes && worker.connection) {
@@ -79,7 +88,11 @@ class CubeJobsPlugin extends SimplePlugin {
         throw error;
       }
     }
-    return super.runWorker(worker, next);
+    try {
+      return await super.runWorker(worker, next);
+    } finally {
+      await handOverWaits(this.#activities);
+    }
   }
 
   /** Appends the activities; adds `buildPreAggregations` when the worker has no workflow code of its own. */

@@ -12,6 +12,7 @@ import {
   Runtime,
   DefaultLogger,
   Worker,
+  type WorkerOptions,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -83,17 +84,19 @@ export async function startCube(
   return { cube, client };
 }
 
-/** Creates a worker on a fresh task queue hosting the real activities. */
+/** Creates a worker on a fresh task queue hosting the real activities (`options` on top). */
 export async function createWorker(
   env: TestWorkflowEnvironment,
   client: CubeJobsClient,
   taskQueue = `cube-jobs-${randomUUID()}`,
+  options: Partial<WorkerOptions> = {},
 ) {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createCubeJobsActivities({ client }),
+    ...options,
   });
   return { worker, taskQueue };
 }

@@ -88,6 +88,39 @@ describe('shared polling on one worker', () => {
     expect((gets[refused + 1]?.atMs ?? 0) - (gets[refused]?.atMs ?? 0)).toBeGreaterThanOrEqual(950);
   });
 
+  test('waits hold no activity slot: on a worker with one, three builds wait (and read) together, heartbeating', async () => {
+    const { cube, client } = await startCube(
+      { buildDurationMs: 3000, concurrency: 1000 },
+      { advanced: { pollTickMs: 250 } },
+    );
+    const { worker, taskQueue } = await createWorker(devServer.env, client, undefined, {
+      maxConcurrentActivityTaskExecutions: 1,
+    });
+    const ids = [0, 1, 2].map((i) => `one-slot-${i}-${Date.now()}`);
+    const results = await worker.runUntil(
+      Promise.all(
+        ids.map((workflowId, i) =>
+          devServer.env.client.workflow.execute(buildPreAggregations, {
+            taskQueue,
+            workflowId,
+            // The builds outlast the heartbeat timeout: only heartbeats keep the waits' first attempts alive.
+            args: [{ selector: tenantSelector(i), wait: { ...fastWait, pollInterval: 200, heartbeatTimeout: '1s' } }],
+          }),
+        ),
+      ),
+    );
+    expect(results.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    // One request carried all three builds' 6 tokens each: the three waits were polling at once.
+    expect(Math.max(...statusRequests(cube).tokens)).toBe(18);
+    expect(cube.posts()).toHaveLength(3);
+    for (const workflowId of ids) {
+      const events = (await devServer.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.activityTaskTimedOutEventAttributes)).toHaveLength(0);
+      const attempts = events.flatMap((e) => e.activityTaskStartedEventAttributes?.attempt ?? []);
+      expect(attempts).toEqual([1]);
+    }
+  });
+
   test('cancelling one build stops its wait; the others sharing the poller finish', async () => {
     // Long enough for the cancellation to reach the heartbeating wait (heartbeats are throttled).
     const { cube, client } = await startCube({ buildDurationMs: 7000, concurrency: 1000 });
