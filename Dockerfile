@@ -24,9 +24,11 @@ RUN npm ci --no-audit --no-fund --ignore-scripts --omit=dev \
 
 # ---- runtime ----
 FROM node:20.20-bookworm-slim
+# Two malloc arenas: a worker waiting on thousands of builds keeps about 85 MiB less (see the README's Performance).
 ENV NODE_ENV=production \
     CUBE_JOBS_WORKFLOW_BUNDLE=/app/workflow-bundle.js \
-    HEALTH_PORT=8080
+    HEALTH_PORT=8080 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/packages/core/package.json ./packages/core/package.json

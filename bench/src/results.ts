@@ -83,6 +83,8 @@ export interface LoadRunResult {
   /** Persistence writes the server made for the run, per build-minute. */
   readonly writesPerBuildMinute: number;
   readonly wallMs: number;
+  /** The most builds waiting at once: posted, not yet closed (from Cube's posts and Temporal's close times). */
+  readonly peakWaiting: number;
   readonly peakRssBytes: number;
   readonly cpuSeconds: number;
 }

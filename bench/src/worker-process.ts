@@ -9,7 +9,7 @@
  * @module
  */
 import { createCubeJobsClient } from '@cube-jobs/core';
-import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
+import { createCubeJobsActivities, handOverWaits } from '@cube-jobs/temporal-activities';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +26,7 @@ const client = createCubeJobsClient({
   },
 });
 const max = Number(process.env.MAX_ACTIVITIES ?? 1000);
+const activities = createCubeJobsActivities({ client });
 const worker = await Worker.create({
   connection,
   namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
@@ -33,7 +34,7 @@ const worker = await Worker.create({
   ...(process.env.WORKFLOW_BUNDLE
     ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }
     : { workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)) }),
-  activities: createCubeJobsActivities({ client }),
+  activities,
   maxConcurrentActivityTaskExecutions: max,
   maxConcurrentLocalActivityExecutions: max,
   // Idle builds wait in an activity; evicted workflows replay their dozen events when it completes.
@@ -50,3 +51,4 @@ if (process.env.DEBUG_MEMORY) {
   }, 3000).unref();
 }
 await worker.run();
+await handOverWaits(activities);
