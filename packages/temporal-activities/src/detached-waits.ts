@@ -22,7 +22,7 @@ import { ApplicationFailure, type Logger } from '@temporalio/common';
 import type { WaitForPreAggregationJobsResult, WaitHeartbeatDetails } from './types.js';
 
 /** The failure type of an attempt a stopping worker gave up (retried at once elsewhere). */
-export const WORKER_STOPPED_FAILURE_TYPE = 'CubeJobsWorkerStopped';
+const WORKER_STOPPED_FAILURE_TYPE = 'CubeJobsWorkerStopped';
 
 /** What a wait reports to and reads from whoever hosts it (the running activity, or a detached wait). */
 export interface WaitHost {
@@ -65,8 +65,6 @@ export interface DetachedWaits {
   }): void;
   /** Hands every wait over to other workers; resolves once Temporal has been told, with how many. */
   handOver(): Promise<number>;
-  /** Waits running now. */
-  readonly size: number;
 }
 
 /** Whether `error` is the client's error of that name (the client's error classes match by name). */
@@ -166,10 +164,6 @@ export function createDetachedWaits(): DetachedWaits {
       }
       await Promise.all(handed.map((wait) => wait.done));
       return handed.length;
-    },
-
-    get size() {
-      return waits.size;
     },
   };
 }
