@@ -74,7 +74,7 @@ export async function startSampleCube(
   if (jobsOnly) {
     process.env.CUBEJS_TESSERACT_SQL_PLANNER = 'false';
     log(
-      '@cubejs-backend/native is not available: running Cube in jobs-only compatibility mode (SQL API off, Jinja models unsupported, legacy SQL planner, /v1/load unavailable)',
+      '@cubejs-backend/native is not available: running Cube in jobs-only compatibility mode (SQL API off, Jinja models unsupported, legacy SQL planner, /v1/load written without the native module)',
     );
   }
 
