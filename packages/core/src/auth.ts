@@ -9,8 +9,11 @@ import { SignJWT } from 'jose';
 /** Returns the token to send; called before every HTTP attempt. */
 export type TokenProvider = () => string | Promise<string>;
 
-/** Options of {@link createJwtTokenProvider}. */
-export interface JwtTokenProviderOptions {
+/**
+ * Returns a {@link TokenProvider} that mints HS256 JWTs from the API secret and reuses each one until
+ * it is within 20 % of its lifetime (at most 60 s) of `exp`. Concurrent callers share one minting.
+ */
+export function createJwtTokenProvider(options: {
   /** Cube's `CUBEJS_API_SECRET`. */
   readonly apiSecret: string;
   /** Claims of the JWT; Cube reads them as the caller's security context. */
@@ -21,13 +24,7 @@ export interface JwtTokenProviderOptions {
   readonly nowMs?: (() => number) | undefined;
   /** Called with every freshly minted token, so it can be redacted wherever it might appear. */
   readonly onMint?: ((token: string) => void) | undefined;
-}
-
-/**
- * Returns a {@link TokenProvider} that mints HS256 JWTs from the API secret and reuses each one until
- * it is within 20 % of its lifetime (at most 60 s) of `exp`. Concurrent callers share one minting.
- */
-export function createJwtTokenProvider(options: JwtTokenProviderOptions): TokenProvider {
+}): TokenProvider {
   const key = new TextEncoder().encode(options.apiSecret);
   const now = options.nowMs ?? Date.now;
   const marginMs = Math.min(60_000, options.tokenTtlMs * 0.2);

@@ -6,7 +6,7 @@
  */
 import { createJwtTokenProvider, type TokenProvider } from './auth.js';
 import { CubeJobsProtocolError, PreAggregationBuildFailedError, PreAggregationWaitTimeoutError } from './errors.js';
-import { callJobsEndpoint, type CallOptions } from './internal/http.js';
+import { callCube, callJobsEndpoint, type CallOptions } from './internal/http.js';
 import { RateLimiter } from './internal/rate-limiter.js';
 import { Redactor } from './internal/redact.js';
 import { resolveClientOptions, type CubeJobsClientOptions, type ResolvedClientOptions } from './options.js';
@@ -19,6 +19,8 @@ import { parseSelector } from './validation.js';
 import type { PollScheduleOptions } from './schedule.js';
 import { pollJobs, type WaitOptions, type WaitResult } from './wait.js';
 import { outsideCallerTrace } from './internal/tracing.js';
+import { verifyJobs } from './verifier.js';
+import type { PartitionVerification } from './verify.js';
 
 export type { CallOptions } from './internal/http.js';
 
@@ -62,6 +64,25 @@ export interface CubeJobsClient {
    * {@link PreAggregationWaitTimeoutError} at the deadline.
    */
   waitForJobs(options: WaitForJobsOptions): Promise<WaitResult>;
+  /**
+   * Proves that Cube serves what its `done` jobs built (Cube can read `done` for a partition it does not
+   * serve, cube-js/cube #11609). For each job: one query of exactly its partition from its pre-aggregation
+   * (`/v1/load`, scope `data`, Cube's result cache bypassed, under the job's security context, which needs
+   * `apiSecret`), built from the pre-aggregation's definition (`/v1/meta?extended`, scope `meta`, once per
+   * security context). Verified: Cube read the pre-aggregation, a build no older than the job's, with at
+   * least `minRows` rows. Returns one {@link PartitionVerification} per token, in order; a job not `done`
+   * is not verified. Throws what talking to Cube threw (a missing scope is {@link CubeJobsMissingScopeError}).
+   * Needs Cube 1.7.43 or later (earlier releases name the pre-aggregations a query read only in dev mode).
+   */
+  verifyJobs(
+    tokens: readonly string[],
+    options?: {
+      /** Fewest rows each partition must have (for partitions that must not be empty). @default 0 */
+      readonly minRows?: number | undefined;
+      /** Aborts the verification. */
+      readonly signal?: AbortSignal | undefined;
+    },
+  ): Promise<PartitionVerification[]>;
   /** Removes this client's secrets and any JWT from a string (for your own logs). */
   redact(text: string): string;
 }
@@ -116,6 +137,30 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
     },
     { tickMs: resolved.pollTickMs, maxTokensPerRequest: resolved.statusBatchSize },
   );
+  const contextTokens = contextTokenProviders(resolved, tokenProvider, redactor);
+  const apiBase = resolved.endpoint.replace(/\/pre-aggregations\/jobs$/, '');
+  const verifier = {
+    readStatuses: (tokens: readonly string[], signal: AbortSignal | undefined) => getJobStatuses(tokens, { signal }),
+    meta: (securityContext: unknown, signal: AbortSignal | undefined) =>
+      callCube(
+        resolved,
+        contextTokens(securityContext),
+        redactor,
+        limiter,
+        { action: 'meta', method: 'GET', url: `${apiBase}/meta?extended` },
+        { signal },
+      ),
+    load: (query: object, securityContext: unknown, signal: AbortSignal | undefined) =>
+      callCube(
+        resolved,
+        contextTokens(securityContext),
+        redactor,
+        limiter,
+        { action: 'load', method: 'POST', url: `${apiBase}/load`, body: { query, cache: 'no-cache' } },
+        { signal },
+      ),
+  };
+
   const readStatuses = (tokens: readonly string[], signal?: AbortSignal): Promise<JobStatus[]> =>
     resolved.statusPolling === 'shared' ? poller.read(tokens, signal) : getJobStatuses(tokens, { signal });
 
@@ -137,7 +182,44 @@ export function createCubeJobsClient(options: CubeJobsClientOptions): CubeJobsCl
       }
       return result;
     },
+    async verifyJobs(tokens, options) {
+      return verifyJobs(verifier, tokens, options);
+    },
     redact: (text) => redactor.text(text),
+  };
+}
+
+/** Most security contexts whose JWT minters a client keeps for verification queries. */
+const MAX_CONTEXT_TOKEN_PROVIDERS = 100;
+
+/**
+ * The token a verification query of a job is sent with: with `apiSecret`, a JWT whose claims are the
+ * job's security context (what Cube built the partition for); with a fixed token, that token.
+ */
+function contextTokenProviders(
+  resolved: ResolvedClientOptions,
+  tokenProvider: TokenProvider,
+  redactor: Redactor,
+): (securityContext: unknown) => TokenProvider {
+  const providers = new Map<string, TokenProvider>();
+  return (securityContext) => {
+    const apiSecret = resolved.apiSecret;
+    if (apiSecret === undefined || securityContext === null || typeof securityContext !== 'object') {
+      return tokenProvider;
+    }
+    const key = JSON.stringify(securityContext);
+    let provider = providers.get(key);
+    if (!provider) {
+      if (providers.size >= MAX_CONTEXT_TOKEN_PROVIDERS) providers.clear();
+      provider = createJwtTokenProvider({
+        apiSecret,
+        securityContext: securityContext as Record<string, unknown>,
+        tokenTtlMs: resolved.tokenTtlMs,
+        onMint: (token) => redactor.add(token),
+      });
+      providers.set(key, provider);
+    }
+    return provider;
   };
 }
 

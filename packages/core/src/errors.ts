@@ -32,6 +32,11 @@ export const ERROR_NAMES = {
   unsupported: 'CubeJobsUnsupportedError',
   buildFailed: 'PreAggregationBuildFailedError',
   waitTimeout: 'PreAggregationWaitTimeoutError',
+  /**
+   * A build's failure when Cube does not serve partitions its jobs called `done` (a workflow failure type:
+   * core's `verifyJobs` returns verdicts instead of throwing, so no class has this name).
+   */
+  verificationFailed: 'PreAggregationVerificationError',
 } as const;
 
 /** The name of one of this library's error classes. */
@@ -92,8 +97,8 @@ export class CubeJobsSelectorError extends CubeJobsValidationError {
 
 /** Where a failed request went; credentials are never part of it. */
 export interface RequestSummary {
-  /** Cube action, `post` or `get`. */
-  readonly action: 'post' | 'get';
+  /** Cube action: `post` or `get` (the jobs endpoint), `load` or `meta` (a verification's query and model). */
+  readonly action: 'post' | 'get' | 'load' | 'meta';
   /** The endpoint URL (without credentials). */
   readonly url: string;
   /** The `x-request-id` of the failing attempt. */

@@ -22,7 +22,8 @@
  */
 export { createCubeJobsClient, type CallOptions, type CubeJobsClient, type WaitForJobsOptions } from './client.js';
 export type { AdvancedClientOptions, CubeJobsClientOptions, CubeRequestEvent } from './options.js';
-export { createJwtTokenProvider, type JwtTokenProviderOptions, type TokenProvider } from './auth.js';
+export { createJwtTokenProvider, type TokenProvider } from './auth.js';
+export type { PartitionVerification } from './verify.js';
 export type { JobMerge, JobState, JobStatus } from './job.js';
 export type { JobsPolicy } from './policy.js';
 export type { PreAggregationSelector, PreAggregationSelectorInput } from './schemas.js';

@@ -93,10 +93,10 @@ export interface AdvancedClientOptions {
   readonly fetch?: ((input: string, init: RequestInit) => Promise<Response>) | undefined;
 }
 
-/** One HTTP attempt to the jobs endpoint, as {@link CubeJobsClientOptions.onRequest} sees it. */
+/** One HTTP attempt to Cube, as {@link CubeJobsClientOptions.onRequest} sees it. */
 export interface CubeRequestEvent {
-  /** Cube action, `post` or `get`. */
-  readonly action: 'post' | 'get';
+  /** Cube action: `post` or `get` (the jobs endpoint), `load` or `meta` (a verification's query and model). */
+  readonly action: 'post' | 'get' | 'load' | 'meta';
   /** Attempt number within the call, starting at 1. */
   readonly attempt: number;
   /** The attempt's `x-request-id`. */

@@ -14,7 +14,7 @@ export type AttemptOutcome = Pick<CubeRequestEvent, 'statusCode' | 'result' | 't
  * error's name, and the tokens asked about or, for a `post`, returned.
  */
 export function attemptOutcome(
-  action: 'post' | 'get',
+  action: CubeRequestEvent['action'],
   askedTokens: number | undefined,
   settled: { readonly value: unknown } | { readonly error: unknown },
 ): AttemptOutcome {

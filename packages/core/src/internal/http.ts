@@ -1,5 +1,5 @@
 /**
- * One logical call to the jobs endpoint: authorization, per-attempt timeout, caller abort, retries with
+ * One logical call to Cube's REST API (the jobs endpoint, and `/v1/load` and `/v1/meta` for verification): authorization, per-attempt timeout, caller abort, retries with
  * backoff, `x-request-id` spans (and OpenTelemetry spans with `traceparent` when available), and the
  * mapping of answers to typed errors. Internal.
  */
@@ -42,7 +42,7 @@ export interface CallOptions {
 const REQUEST_ID_UNSAFE = /[^A-Za-z0-9+/=._:-]/g;
 
 /** Sends `body` to the jobs endpoint and returns the parsed 2xx JSON body. */
-export async function callJobsEndpoint(
+export function callJobsEndpoint(
   options: ResolvedClientOptions,
   tokenProvider: TokenProvider,
   redactor: Redactor,
@@ -50,15 +50,51 @@ export async function callJobsEndpoint(
   body: { action: 'post' | 'get' } & Record<string, unknown>,
   call: CallOptions = {},
 ): Promise<unknown> {
+  const tokenCount = Array.isArray(body.tokens) ? body.tokens.length : undefined;
+  return callCube(
+    options,
+    tokenProvider,
+    redactor,
+    limiter,
+    { action: body.action, method: 'POST', url: options.endpoint, body, tokenCount },
+    call,
+  );
+}
+
+/** One request to Cube's REST API: which action it is, where it goes and what it sends. */
+export interface CubeRequest {
+  readonly action: RequestSummary['action'];
+  readonly method: 'GET' | 'POST';
+  /** Full URL, without credentials. */
+  readonly url: string;
+  /** JSON body of a `POST`. */
+  readonly body?: Record<string, unknown> | undefined;
+  /** Tokens a `get` asks about, for the request's observers. */
+  readonly tokenCount?: number | undefined;
+}
+
+/**
+ * Sends one request to Cube's REST API (the jobs endpoint, `/v1/load`, `/v1/meta`) with the client's
+ * authorization, timeout, rate limit, retries and typed errors, and returns the parsed 2xx JSON body.
+ */
+export async function callCube(
+  options: ResolvedClientOptions,
+  tokenProvider: TokenProvider,
+  redactor: Redactor,
+  limiter: RateLimiter,
+  cubeRequest: CubeRequest,
+  call: CallOptions = {},
+): Promise<unknown> {
   const maxRetries = call.maxRetries ?? options.maxRetries;
   const timeoutMs = call.timeoutMs ?? options.timeoutMs;
   const baseId = (call.requestId ?? crypto.randomUUID()).replace(REQUEST_ID_UNSAFE, '_').slice(0, 200);
-  const payload = JSON.stringify(body);
+  const payload = cubeRequest.body === undefined ? undefined : JSON.stringify(cubeRequest.body);
+  const { action, tokenCount } = cubeRequest;
 
   for (let attempt = 1; ; attempt += 1) {
     const request: RequestSummary = {
-      action: body.action,
-      url: options.endpoint,
+      action,
+      url: cubeRequest.url,
       requestId: `${baseId}-span-${attempt}`,
       attempt,
     };
@@ -68,16 +104,25 @@ export async function callJobsEndpoint(
     } catch (reason) {
       throw new CubeJobsAbortError(undefined, reason);
     }
-    const tokenCount = Array.isArray(body.tokens) ? body.tokens.length : undefined;
     const startedAt = performance.now();
     try {
       const result = await withRequestSpan({ ...request, tokenCount }, (traceHeaders) =>
-        attemptOnce(options, tokenProvider, redactor, payload, request, timeoutMs, call.signal, traceHeaders),
+        attemptOnce(
+          options,
+          tokenProvider,
+          redactor,
+          cubeRequest.method,
+          payload,
+          request,
+          timeoutMs,
+          call.signal,
+          traceHeaders,
+        ),
       );
-      report(options, request, startedAt, attemptOutcome(body.action, tokenCount, { value: result }));
+      report(options, request, startedAt, attemptOutcome(action, tokenCount, { value: result }));
       return result;
     } catch (error) {
-      report(options, request, startedAt, attemptOutcome(body.action, tokenCount, { error }));
+      report(options, request, startedAt, attemptOutcome(action, tokenCount, { error }));
       if (error instanceof CubeJobsRateLimitError) {
         retryAfterMs = error.retryAfterMs;
         // Every request of this client waits with this one, retried or not.
@@ -121,7 +166,8 @@ async function attemptOnce(
   options: ResolvedClientOptions,
   tokenProvider: TokenProvider,
   redactor: Redactor,
-  payload: string,
+  method: CubeRequest['method'],
+  payload: string | undefined,
   request: RequestSummary,
   timeoutMs: number,
   callerSignal: AbortSignal | undefined,
@@ -138,16 +184,16 @@ async function attemptOnce(
     let response: Response;
     try {
       response = await options.fetch(request.url, {
-        method: 'POST',
+        method,
         headers: {
           ...options.headers,
           ...traceHeaders,
-          'content-type': 'application/json',
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
           accept: 'application/json',
           authorization: options.authorizationScheme === 'bearer' ? `Bearer ${token}` : token,
           'x-request-id': request.requestId,
         },
-        body: payload,
+        ...(payload === undefined ? {} : { body: payload }),
         signal,
       });
     } catch (cause) {

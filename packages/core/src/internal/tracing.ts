@@ -1,12 +1,13 @@
 /**
  * Optional OpenTelemetry for Cube requests. When `@opentelemetry/api` is installed (an optional peer
- * dependency), every attempt runs in a client span (`cube-jobs post|get`, with the action, token count,
+ * dependency), every attempt runs in a client span (`cube-jobs post|get|load|meta`, with the action, token count,
  * attempt, request id and status code) and carries the active trace context as headers (W3C
  * `traceparent` with the usual propagator) next to `x-request-id`, so Cube's logs correlate with the
  * workflow. Without it, or without a registered tracer provider, nothing is recorded. Internal.
  */
 import type * as OpenTelemetry from '@opentelemetry/api';
 import { attemptOutcome } from './attempt-outcome.js';
+import type { RequestSummary } from '../errors.js';
 
 let api: Promise<typeof OpenTelemetry | undefined> | undefined;
 
@@ -21,7 +22,7 @@ function openTelemetry(): Promise<typeof OpenTelemetry | undefined> {
 
 /** What a span says about one attempt. */
 export interface RequestSpanFacts {
-  readonly action: 'post' | 'get';
+  readonly action: RequestSummary['action'];
   readonly url: string;
   readonly requestId: string;
   readonly attempt: number;
