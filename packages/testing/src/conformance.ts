@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createCubeJobsClient } from '@cube-jobs/core';
 import { createFakeAuthenticator } from './fake-cube-auth.js';
 
 /** What a deployment under test offers the scenarios. */
@@ -148,6 +149,30 @@ async function plain(target: ConformanceTarget, body: unknown, token?: string | 
   return { status: answer.status, ...errorOf(answer.body) };
 }
 
+/**
+ * Builds what `selector` selects with core's client, waits, then verifies every job with `verifyJobs` (a
+ * query per partition): the observation's `finalStates` are the verification outcomes, sorted. When the
+ * client throws (an older release), `status` is 0 and `error` the typed error's name.
+ */
+async function buildAndVerify(target: ConformanceTarget, selector: object): Promise<ConformanceObservation> {
+  const waitMs = (lastPostAtMs.get(target) ?? 0) + POST_SPACING_MS - Date.now();
+  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  const client = createCubeJobsClient({
+    apiUrl: target.url,
+    token: await target.signToken(),
+    advanced: { maxRetries: 0 },
+  });
+  try {
+    const tokens = await client.triggerBuild({ ...ctx, ...selector });
+    lastPostAtMs.set(target, Date.now());
+    await client.waitForJobs({ tokens, deadlineMs: target.buildTimeoutMs ?? 30_000 });
+    const verifications = await client.verifyJobs(tokens);
+    return { status: 200, tokenCount: tokens.length, finalStates: verifications.map((v) => v.outcome).sort() };
+  } catch (error) {
+    return { status: 0, error: error instanceof Error ? error.name : String(error) };
+  }
+}
+
 /** The scenarios, in a stable order. */
 export const conformanceScenarios: readonly ConformanceScenario[] = [
   {
@@ -229,6 +254,22 @@ export const conformanceScenarios: readonly ConformanceScenario[] = [
   },
   { name: 'get with no tokens', run: (t) => plain(t, { action: 'get', tokens: [] }) },
   { name: 'get with resType array', run: (t) => plain(t, { action: 'get', tokens: ['a'], resType: 'array' }) },
+  {
+    name: 'query (load) without the data scope',
+    run: async (t) => {
+      const response = await fetch(`${t.url}/v1/load`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: await t.signToken({ scopes: ['jobs', 'meta'] }) },
+        body: JSON.stringify({ query: {} }),
+      });
+      return { status: response.status, ...errorOf(await response.json().catch(() => undefined)) };
+    },
+  },
+  {
+    name: 'verify one month of the partitioned pre-aggregation',
+    run: (t) => buildAndVerify(t, { preAggregations: [t.model.partitioned], dateRange: t.model.oneMonth }),
+  },
+  { name: 'verify every pre-aggregation of a cube', run: (t) => buildAndVerify(t, { cubes: [t.model.cube] }) },
 ];
 
 /**

@@ -11,6 +11,7 @@ import type { JWTPayload } from 'jose';
 import type { FakeAuthenticator } from './fake-cube-auth.js';
 import type { FakeBuildQueue, JobsAnswer } from './fake-cube-queue.js';
 import type { FaultRule } from './faults.js';
+import { answerLoad, cubeMembers, extendedPreAggregations } from './fake-cube-query.js';
 import { validateJobsRequest } from './validation.js';
 
 /** One request as the fake received it. */
@@ -117,7 +118,7 @@ async function authorize(
   req: IncomingMessage,
   record: RecordedRequest,
   auth: FakeAuthenticator,
-  scope: 'jobs' | 'meta',
+  scope: 'jobs' | 'meta' | 'data',
 ): Promise<JobsAnswer | undefined> {
   const { claims, error } = await auth.authenticate(req.headers);
   (record as { claims: JWTPayload | undefined }).claims = claims;
@@ -158,14 +159,16 @@ export async function answerJobs(
 }
 
 /**
- * `GET {basePath}/v1/meta` as Cube answers it, reduced to what the fake's model knows: each cube's name
- * and type, with empty member lists (the fake has no measures or dimensions). Needs the `meta` scope.
+ * `GET {basePath}/v1/meta` as Cube answers it, reduced to what the fake's model knows: each cube's name,
+ * type and members (`count`, `created_at`), and with `?extended` its pre-aggregations' definitions
+ * (`fake-cube-query.ts`). Needs the `meta` scope.
  */
 export async function answerMeta(
   req: IncomingMessage,
   record: RecordedRequest,
   auth: FakeAuthenticator,
   queue: FakeBuildQueue,
+  extended: boolean,
 ): Promise<JobsAnswer> {
   const refused = await authorize(req, record, auth, 'meta');
   if (refused) return refused;
@@ -177,10 +180,22 @@ export async function answerMeta(
         name,
         type: 'cube',
         title: name,
-        measures: [],
-        dimensions: [],
+        ...cubeMembers(name),
         segments: [],
+        ...(extended ? { preAggregations: extendedPreAggregations(queue, name) } : {}),
       })),
     },
   };
+}
+
+/** `POST {basePath}/v1/load`: a query, answered from the built tables (`fake-cube-query.ts`). Needs the `data` scope. */
+export async function answerQuery(
+  req: IncomingMessage,
+  record: RecordedRequest,
+  auth: FakeAuthenticator,
+  queue: FakeBuildQueue,
+): Promise<JobsAnswer> {
+  const refused = await authorize(req, record, auth, 'data');
+  if (refused) return refused;
+  return answerLoad(queue, record.body);
 }

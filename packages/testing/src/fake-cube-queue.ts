@@ -54,6 +54,18 @@ export interface BuildQueueOptions {
   readonly dedupInFlightBuilds: boolean;
 }
 
+/** A pre-aggregation table that was built. */
+export interface BuiltTable extends PartitionRef {
+  /** When its build finished. */
+  readonly builtAtMs: number;
+  /** The build time its name carries, in whole seconds (Cube's `lastUpdatedAt` of it). */
+  readonly versionMs: number;
+  /** Rows it holds. */
+  rows: number;
+  /** Dropped from the database behind Cube's back: Cube still lists it, and a query of it fails. */
+  dropped: boolean;
+}
+
 /** An answer of the jobs endpoint, before it is written as JSON. */
 export interface JobsAnswer {
   readonly status: number;
@@ -80,8 +92,8 @@ export class FakeBuildQueue {
   private jobs = new Map<string, FakeJob>();
   /** Per data source, when each queue slot is free next. */
   private slots = new Map<string, number[]>();
-  /** Physical tables that exist, with the time they appeared (they outlive a Cube restart). */
-  private readonly tables = new Map<string, number>();
+  /** Physical tables that exist, by name (they outlive a Cube restart). */
+  private readonly tables = new Map<string, BuiltTable>();
   /** The latest queued build of each partition (table name up to its time suffix), as Cube's queue keys it. */
   private queuedBuilds = new Map<string, FakeJob>();
 
@@ -102,6 +114,17 @@ export class FakeBuildQueue {
   /** Replaces the model; jobs of removed pre-aggregations that have not finished read `pre_agg_not_found`. */
   setModel(model: FakeCubeModel): void {
     this.model = model;
+  }
+
+  /** The built tables, by name (after applying the builds finished by now). */
+  builtTables(): ReadonlyMap<string, BuiltTable> {
+    this.observe();
+    return this.tables;
+  }
+
+  /** The model's pre-aggregations, in model order. */
+  preAggregations(): ResolvedPreAggregation[] {
+    return listPreAggregations(this.model);
   }
 
   /** Forgets every job and queue item, as Cube with the memory driver does when it restarts. Tables stay. */
@@ -256,7 +279,17 @@ export class FakeBuildQueue {
   private settle(now: number): void {
     for (const job of this.jobs.values()) {
       if (job.finishesAtMs > now || job.outcome.kind !== 'done' || job.dedupedInto !== undefined) continue;
-      if (!this.tables.has(job.table)) this.tables.set(job.table, job.finishesAtMs);
+      if (this.tables.has(job.table)) continue;
+      const ref = { preAggregation: job.preAggregation, timezone: job.timezone, partitionStart: job.partitionStart };
+      const pre = listPreAggregations(this.model).find((p) => p.id === job.preAggregation);
+      const rows = pre?.definition.rows;
+      this.tables.set(job.table, {
+        ...ref,
+        builtAtMs: job.finishesAtMs,
+        versionMs: Math.floor(job.enqueuedAtMs / 1000) * 1000,
+        rows: typeof rows === 'function' ? rows(ref) : (rows ?? 1),
+        dropped: false,
+      });
     }
   }
 
@@ -277,7 +310,7 @@ export class FakeBuildQueue {
     }
     if (job.outcome.kind === 'failure') return `failure: ${job.outcome.message}`;
     if (job.outcome.kind === 'missing_partition' || job.outcome.kind === 'dropped') return 'missing_partition';
-    const builtAt = this.tables.get(job.table);
+    const builtAt = this.tables.get(job.table)?.builtAtMs;
     if (this.options.sameSecondRebuildFails && builtAt !== undefined && builtAt < job.finishesAtMs) {
       return `failure: relation "${job.table.split('.').pop()}" already exists`;
     }

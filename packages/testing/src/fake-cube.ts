@@ -4,7 +4,8 @@
  * declarative model, a build queue with a concurrency limit, an injectable clock, fault injection and
  * a request log for assertions. This module starts the server; the queue model is in
  * `fake-cube-queue.ts`, authentication in `fake-cube-auth.ts`, the request handling in
- * `fake-cube-http.ts` and request validation in `validation.ts`.
+ * `fake-cube-http.ts`, request validation in `validation.ts`, and the queries a build's verification
+ * asks (`/v1/meta?extended`, `/v1/load`) in `fake-cube-query.ts`.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import {
   actionOf,
   answerJobs,
   answerMeta,
+  answerQuery,
   applyFault,
   parseBody,
   sendJson,
@@ -119,6 +121,13 @@ export interface FakeCube {
   statusOf(token: string): string;
   /** Replaces the model; jobs of removed pre-aggregations that have not finished read `pre_agg_not_found`. */
   setModel(model: FakeCubeModel): void;
+  /**
+   * Deletes a built table's rows behind Cube's back, as a zero-row import (cube-js/cube #11609) leaves
+   * it: its job still reads `done`, and a query of its partition returns no rows.
+   */
+  emptyTable(table: string): void;
+  /** Drops a built table behind Cube's back: its job still reads `done`; a query of its partition is a 400. */
+  dropTable(table: string): void;
   /** Replaces the active faults. */
   setFaults(rules: readonly FaultRule[]): void;
   /** The `post` requests that created jobs (convenience over `requests`). */
@@ -190,8 +199,12 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     }
     if (req.method === 'GET' && record.path === '/readyz') return sendJson(res, record, 200, { health: 'HEALTH' });
     if (req.method === 'GET' && record.path === `${basePath}/v1/meta`) {
-      const meta = await answerMeta(req, record, auth, queue);
+      const meta = await answerMeta(req, record, auth, queue, url.searchParams.has('extended'));
       return sendJson(res, record, meta.status, meta.body);
+    }
+    if (req.method === 'POST' && record.path === `${basePath}/v1/load`) {
+      const answer = await answerQuery(req, record, auth, queue);
+      return sendJson(res, record, answer.status, answer.body);
     }
     if (req.method !== 'POST' || !isJobs) return sendNotFound(res, record);
     const answer = await answerJobs(req, record, rawBody, auth, queue);
@@ -233,6 +246,11 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     });
 
   const port = await listen(options.port ?? 0);
+  const builtTable = (table: string) => {
+    const built = queue.builtTables().get(table);
+    if (!built) throw new Error(`The fake Cube has built no table ${table}`);
+    return built;
+  };
 
   return {
     url: `http://127.0.0.1:${port}${basePath}`,
@@ -244,6 +262,8 @@ export async function startFakeCube(options: FakeCubeOptions = {}): Promise<Fake
     signToken: (claims = {}, signOptions = {}) => auth.signToken(claims, signOptions.expiresInMs ?? 3_600_000),
     statusOf: (token) => queue.statusOf(token),
     setModel: (model) => queue.setModel(model),
+    emptyTable: (table) => (builtTable(table).rows = 0),
+    dropTable: (table) => (builtTable(table).dropped = true),
     setFaults: (rules) => faults.set(rules),
     posts: () => requests.filter((r) => r.issuedTokens !== undefined),
     peakRequestsPerSecond: (action) =>

@@ -52,6 +52,11 @@ export interface FakePreAggregation {
    * returning an outcome. @default done
    */
   readonly outcome?: string | ((partition: PartitionRef) => BuildOutcome);
+  /**
+   * Rows a built partition holds: what a query of it (`/v1/load`) returns, up to the query's limit. 0 is
+   * the zero-row import Cube reports `done` (cube-js/cube #11609). @default 1
+   */
+  readonly rows?: number | ((partition: PartitionRef) => number);
 }
 
 /** The data model the fake serves. */
