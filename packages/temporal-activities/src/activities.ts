@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { pollJobs, type CubeJobsClient, type JobStatus } from '@cube-jobs/core';
+import { pollJobs, type CubeJobsClient, type JobStatus, type PartitionVerification } from '@cube-jobs/core';
 import { activityInfo, cancellationSignal, CompleteAsyncError, Context, heartbeat } from '@temporalio/activity';
 import { CancelledFailure, type Logger, type MetricHistogram } from '@temporalio/common';
 import { createDetachedWaits, type DetachedWaits, type WaitHost } from './detached-waits.js';
@@ -143,6 +143,23 @@ export function createCubeJobsActivities({ client, searchAttributes = false }: C
         const statuses = await client.readStatuses(input.tokens, cancellationSignal());
         return { jobs: statuses.map(toJobRecord) };
       });
+    },
+
+    /**
+     * Proves that Cube serves what `done` jobs built (core's `verifyJobs`): one query per partition,
+     * under the job's security context (the worker's client needs `apiSecret` for other contexts, and the
+     * `data` and `meta` scopes). Returns one verdict per token, in order; a missing scope fails the
+     * activity with `CubeJobsMissingScopeError`, not retried.
+     */
+    async verifyPreAggregationJobs(input: {
+      /** Tokens of the jobs to verify. */
+      readonly tokens: readonly string[];
+      /** Fewest rows each partition must have. @default 0 */
+      readonly minRows?: number | undefined;
+    }): Promise<{ readonly partitions: PartitionVerification[] }> {
+      return asActivity(client, async () => ({
+        partitions: await client.verifyJobs(input.tokens, { minRows: input.minRows, signal: cancellationSignal() }),
+      }));
     },
 
     /**

@@ -83,3 +83,17 @@ export function waitingActivity(heartbeatTimeoutMs: number, remainingMs: number 
     cancellationType: ActivityCancellationType.TRY_CANCEL,
   }).waitForPreAggregationJobs;
 }
+
+/**
+ * The verification of `done` jobs: one query per partition, seconds in all. Retried while Cube is
+ * unreachable (1 s doubling to 30 s, 10 attempts), within the deadline when there is one; a missing scope
+ * is not retried (the activity marks it non-retryable).
+ */
+export function verifyingActivity(remainingMs: number | undefined, summary?: string) {
+  return proxyActivities<CubeJobsActivities>({
+    ...(summary === undefined ? {} : { summary }),
+    startToCloseTimeout: '10 minutes',
+    ...(remainingMs === undefined ? {} : { scheduleToCloseTimeout: Math.max(1, remainingMs) }),
+    retry: { ...WAIT_RETRY, maximumAttempts: 10 },
+  }).verifyPreAggregationJobs;
+}

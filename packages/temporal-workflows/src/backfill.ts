@@ -10,7 +10,12 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { buildPreAggregations } from './build-workflow.js';
 import { describeSelector } from './summaries.js';
-import { CUBE_JOBS_TASK_QUEUE, type BuildPolicy, type BuildWaitOptions } from './types.js';
+import {
+  CUBE_JOBS_TASK_QUEUE,
+  type BuildPolicy,
+  type BuildPreAggregationsInput,
+  type BuildWaitOptions,
+} from './types.js';
 import { buildWorkflowId } from './workflow-id.js';
 
 /** A pre-aggregation's `partitionGranularity`. */
@@ -122,6 +127,8 @@ export interface BackfillOptions {
   readonly deployment?: string;
   readonly wait?: BuildWaitOptions;
   readonly policy?: BuildPolicy;
+  /** Whether each build proves its partitions are served (see `BuildPreAggregationsInput.verify`). */
+  readonly verify?: BuildPreAggregationsInput['verify'];
   /** Called as each build ends. */
   readonly onBuild?: (build: BackfillBuild) => void;
 }
@@ -171,6 +178,7 @@ export async function backfillBuilds(client: Client, options: BackfillOptions): 
             selector: ranged,
             ...(options.wait ? { wait: options.wait } : {}),
             ...(options.policy ? { policy: options.policy } : {}),
+            ...(options.verify === undefined ? {} : { verify: options.verify }),
           },
         ],
       });

@@ -4,7 +4,8 @@
  *
  * This module runs in Temporal's workflow sandbox: it imports `@temporalio/workflow`, the pure part of
  * core (`@cube-jobs/core/protocol`) and activity *types* only. The outcome of each wait is decided once,
- * by core's wait loop in the waiting activity (`wait-for-jobs.ts`); the workflow acts on that verdict:
+ * by core's wait loop in the waiting activity (`wait-for-jobs.ts`), and of each verification by core's
+ * `verifyJobs` (`verify-jobs.ts`); the workflow acts on that verdict:
  * which jobs to trigger again and how (`retrigger-plan.ts`), and how it fails (`failures.ts`). What it
  * records along the way is in `build-bookkeeping.ts`.
  *
@@ -21,6 +22,7 @@ import {
   deadlineFailure,
   invalidInputFailure,
   isUnregisteredLocalActivity,
+  verificationFailedFailure,
   waitDeadlineFailure,
 } from './failures.js';
 import { resolveBuildInput, type ResolvedBuildInput } from './input.js';
@@ -28,19 +30,25 @@ import { countByState } from './job-records.js';
 import { planRetrigger, type RetriggerPost } from './retrigger-plan.js';
 import { describeSelector } from './summaries.js';
 import type { BuildJob, BuildPreAggregationsInput, BuildPreAggregationsResult, BuildState } from './types.js';
+import { verifyDoneJobs } from './verify-jobs.js';
 import { waitForUnfinishedJobs } from './wait-for-jobs.js';
 
 export { getBuildProgress } from './build-bookkeeping.js';
+
+/** How long a partition that failed verification waits before it is posted again (one second: see its use). */
+const VERIFY_RETRIGGER_AFTER_MS = 1000;
 
 /** The most a retrigger's backoff is stretched at random, so that concurrent builds do not post in step. */
 const RETRIGGER_JITTER_MS = 2000;
 
 /**
- * Triggers the builds a selector matches exactly once, waits for them, triggers again only the jobs
- * the policy says to, and returns every job's final status. Always fails with a non-retryable
- * `ApplicationFailure` whose `type` is one of core's `ERROR_NAMES`: `PreAggregationBuildFailedError`
- * listing every failed job, `PreAggregationWaitTimeoutError`, `CubeJobsValidationError`, or the error
- * Cube's requests ended with (`CubeJobsConnectionError`, `CubeJobsAuthError`, …).
+ * Triggers the builds a selector matches exactly once, waits for them, with `verify` proves that Cube
+ * serves what they built, triggers again only the jobs the policy says to, and returns every job's final
+ * status. Always fails with a non-retryable `ApplicationFailure` whose `type` is one of core's
+ * `ERROR_NAMES`: `PreAggregationBuildFailedError` listing every failed job,
+ * `PreAggregationVerificationError` listing every partition Cube does not serve,
+ * `PreAggregationWaitTimeoutError`, `CubeJobsValidationError`, or the error Cube's requests ended with
+ * (`CubeJobsConnectionError`, `CubeJobsAuthError`, …).
  */
 export async function buildPreAggregations(input: BuildPreAggregationsInput): Promise<BuildPreAggregationsResult> {
   const config = resolveInputOrFail(input);
@@ -54,19 +62,31 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
     state.jobs = await trigger(config.selector, 1);
     book.triggered();
     for (;;) {
-      const verdict = await waitForUnfinishedJobs(config, state, remainingMs());
+      let verdict = await waitForUnfinishedJobs(config, state, remainingMs());
       book.waited();
-      if (verdict.outcome === 'succeeded') break;
       if (verdict.outcome === 'deadline_exceeded') throw waitDeadlineFailure(state.jobs);
+      if (verdict.outcome === 'succeeded') {
+        if (!config.verify) break;
+        book.enter('verifying');
+        const unverified = await verifyDoneJobs({ ...config, verify: config.verify }, state, remainingMs());
+        if (unverified.length === 0) break;
+        // A post in the second the partition's table was named in collides with it (Cube's same-second
+        // collision): a retrigger waits for the next second at least.
+        verdict = { outcome: 'failed', failed: unverified, retrigger: [], retriggerAfterMs: VERIFY_RETRIGGER_AFTER_MS };
+      }
 
       const plan = planRetrigger(state.jobs, verdict, config);
       if (!plan.proceed) {
-        throw buildFailedFailure({
-          failed: [...plan.hardFailed, ...plan.retrigger],
+        const failed = [...plan.hardFailed, ...plan.retrigger];
+        const facts = {
+          failed,
           exhausted: plan.exhausted.length,
           maxRetriggers: config.maxRetriggers,
           counts: countByState(state.jobs),
-        });
+        };
+        throw failed.every((job) => job.verification?.outcome === 'failed')
+          ? verificationFailedFailure(facts)
+          : buildFailedFailure(facts);
       }
       book.retriggering(plan);
       if (plan.backoffMs > 0)

@@ -78,6 +78,24 @@ export const BuildInputSchema = z.strictObject({
       failFast: z.boolean().optional().meta({ description: 'Fail at the first failed job. Default false.' }),
     })
     .optional(),
+  verify: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        minRows: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be 0 or more')
+          .max(1_000_000, 'must be at most 1000000')
+          .optional()
+          .meta({ description: 'Fewest rows each partition must have. Default 0.' }),
+      }),
+    ])
+    .optional()
+    .meta({
+      description:
+        'Once every job is done, check with one query per partition that Cube serves it (true = { minRows: 0 }). Default false.',
+    }),
 });
 
 /**
@@ -121,6 +139,14 @@ export const BuildJobSchema = z
       .optional()
       .meta({ description: 'What the job builds; kept for jobs that did not end done.' }),
     merge: z.object({ token: z.string().optional(), table: z.string().optional() }).optional(),
+    verification: z
+      .object({
+        outcome: z.enum(['verified', 'failed', 'unchecked']),
+        problem: z.string().optional(),
+        rows: count.optional(),
+      })
+      .optional()
+      .meta({ description: 'What verifying the done job saw (builds with verify).' }),
     attempt: count.meta({ description: '1 for the first trigger, 2 for the first retrigger, ...' }),
     mergedReposts: count.optional(),
   })
@@ -141,7 +167,7 @@ export const BuildResultSchema = z.object({
 
 /** The answer of the `getBuildProgress` query. */
 export const BuildProgressSchema = z.object({
-  phase: z.enum(['triggering', 'waiting', 'retriggering', 'succeeded', 'failed', 'cancelled']),
+  phase: z.enum(['triggering', 'waiting', 'verifying', 'retriggering', 'succeeded', 'failed', 'cancelled']),
   counts: CountsSchema,
   jobs: z.array(z.object({ token: z.string(), state: JobStateSchema, table: z.string().optional(), attempt: count })),
   triggers: count,
@@ -153,6 +179,7 @@ export const BuildProgressSchema = z.object({
 export const BuildFailureDetailsSchemas = {
   [ERROR_NAMES.buildFailed]: z.object({ failedJobs: z.array(BuildJobSchema), counts: CountsSchema }),
   [ERROR_NAMES.waitTimeout]: z.object({ pendingJobs: z.array(BuildJobSchema) }),
+  [ERROR_NAMES.verificationFailed]: z.object({ failedJobs: z.array(BuildJobSchema), counts: CountsSchema }),
   [ERROR_NAMES.validation]: z.object({ issues: z.array(z.object({ path: z.string(), message: z.string() })) }),
 } as const;
 

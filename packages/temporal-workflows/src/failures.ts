@@ -96,6 +96,24 @@ export function buildFailedFailure({ failed, exhausted, maxRetriggers, counts }:
 }
 
 /**
+ * Partitions Cube called `done` but does not serve (the build's `verify`): every one named with what its
+ * verification saw, the whole records and the build's counts in the details.
+ */
+export function verificationFailedFailure({
+  failed,
+  exhausted,
+  maxRetriggers,
+  counts,
+}: BuildFailedFacts): ApplicationFailure {
+  const reason = exhausted > 0 ? ` (${exhausted} triggered again ${maxRetriggers} time(s) already)` : '';
+  return ApplicationFailure.nonRetryable(
+    `${failed.length} pre-aggregation partition(s) failed verification${reason}: ${describeJobs(failed)}`,
+    ERROR_NAMES.verificationFailed,
+    { failedJobs: failed, counts } satisfies PreAggregationBuildFailedDetails,
+  );
+}
+
+/**
  * An activity's failure as the build's own: the `ApplicationFailure` the activity raised (its `type` is
  * core's error name, such as `CubeJobsConnectionError` when Cube stayed unreachable), non-retryable, with
  * the activity's failure as its cause. Every caller, a parent workflow in any SDK or a Nexus caller, then

@@ -34,6 +34,8 @@ export interface ResolvedBuildInput {
   readonly onFailure: 'fail' | 'retrigger';
   readonly maxRetriggers: number;
   readonly failFast: boolean | undefined;
+  /** Verification of the `done` jobs, when asked for. */
+  readonly verify: { readonly minRows: number } | undefined;
 }
 
 /** The defaults the workflow itself applies (the wait's own come from core). */
@@ -94,5 +96,9 @@ export function resolveBuildInput(input: BuildPreAggregationsInput): ResolvedBui
     onFailure: policy.onFailure ?? BUILD_DEFAULTS.onFailure,
     maxRetriggers: policy.maxRetriggers ?? BUILD_DEFAULTS.maxRetriggers,
     failFast: policy.failFast,
+    verify:
+      parsed.data.verify === undefined || parsed.data.verify === false
+        ? undefined
+        : { minRows: parsed.data.verify === true ? 0 : (parsed.data.verify.minRows ?? 0) },
   };
 }

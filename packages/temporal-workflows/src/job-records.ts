@@ -45,11 +45,17 @@ export function unfinishedJobs(jobs: readonly BuildJob[]): BuildJob[] {
   return jobs.filter((job) => job.state !== 'done' && job.state !== 'failure' && job.state !== 'pre_agg_not_found');
 }
 
+/** A job's status for a message: Cube's, or what its verification saw when that failed. */
+function describeStatus(job: BuildJob): string {
+  const verification = job.verification;
+  return verification?.outcome === 'failed' ? `done, but ${verification.problem ?? 'not served'}` : statusOf(job);
+}
+
 /** Names jobs in a message: each by its table, else its pre-aggregation, else its token, with Cube's status. */
 export function describeJobs(jobs: readonly BuildJob[]): string {
   const named = jobs
     .slice(0, NAMED_JOBS_LIMIT)
-    .map((job) => `${job.table ?? job.target?.preAggregation ?? job.token} (${statusOf(job).split('\n')[0]})`);
+    .map((job) => `${job.table ?? job.target?.preAggregation ?? job.token} (${describeStatus(job).split('\n')[0]})`);
   const more = jobs.length > NAMED_JOBS_LIMIT ? `; and ${jobs.length - NAMED_JOBS_LIMIT} more` : '';
   return named.join('; ') + more;
 }

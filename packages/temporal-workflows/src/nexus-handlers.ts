@@ -74,6 +74,7 @@ export function cubeJobsNexusServiceHandler(options: CubeJobsNexusOptions = {}) 
           deployment,
           ...(valid.wait ? { wait: valid.wait } : {}),
           ...(valid.policy ? { policy: valid.policy } : {}),
+          ...(valid.verify === undefined ? {} : { verify: valid.verify }),
         });
         // The build that covers this request starts once the running one (if any) ends: until then the
         // request is retried by the server (a retryable handler error), and then attaches to that build.

@@ -8,7 +8,12 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '
 import type { Duration } from '@temporalio/common';
 import { refreshPreAggregations, requestRefreshUpdate, type RefreshOutcome, type RefreshTicket } from './refresh.js';
 import type { buildPreAggregations } from './build-workflow.js';
-import { CUBE_JOBS_TASK_QUEUE, type BuildPolicy, type BuildWaitOptions } from './types.js';
+import {
+  CUBE_JOBS_TASK_QUEUE,
+  type BuildPolicy,
+  type BuildPreAggregationsInput,
+  type BuildWaitOptions,
+} from './types.js';
 import { describeSelector } from './summaries.js';
 import { buildWorkflowId } from './workflow-id.js';
 
@@ -24,6 +29,8 @@ export interface RequestRefreshOptions {
   readonly wait?: BuildWaitOptions;
   /** What builds do when jobs fail (used when this request starts the workflow). */
   readonly policy?: BuildPolicy;
+  /** Whether builds prove their partitions are served (used when this request starts the workflow). */
+  readonly verify?: BuildPreAggregationsInput['verify'];
   /** How long the workflow stays without requests before it ends. @default '1 day' */
   readonly idleTimeout?: Duration;
   /** Builds per run before the refresh workflow continues as new (used when this request starts it). @default 50 */
@@ -69,6 +76,7 @@ export async function sendRefreshRequest(
         selector: parsed,
         ...(options.wait ? { wait: options.wait } : {}),
         ...(options.policy ? { policy: options.policy } : {}),
+        ...(options.verify === undefined ? {} : { verify: options.verify }),
         ...(options.idleTimeout ? { idleTimeout: options.idleTimeout } : {}),
         ...(options.maxBuildsPerRun ? { maxBuildsPerRun: options.maxBuildsPerRun } : {}),
       },

@@ -29,7 +29,7 @@ import {
 } from '@temporalio/workflow';
 import { buildPreAggregations } from './build-workflow.js';
 import { describeSelector } from './summaries.js';
-import type { BuildPolicy, BuildWaitOptions } from './types.js';
+import type { BuildPolicy, BuildPreAggregationsInput, BuildWaitOptions } from './types.js';
 
 /** Input of {@link refreshPreAggregations}. */
 export interface RefreshPreAggregationsInput {
@@ -39,6 +39,8 @@ export interface RefreshPreAggregationsInput {
   readonly wait?: BuildWaitOptions;
   /** What each build does when jobs do not succeed. */
   readonly policy?: BuildPolicy;
+  /** Whether each build proves its partitions are served (see `BuildPreAggregationsInput.verify`). */
+  readonly verify?: BuildPreAggregationsInput['verify'];
   /** End the workflow after this long without a request. @default '1 day' */
   readonly idleTimeout?: Duration;
   /** Continue as new after this many builds (history stays small). @default 50 */
@@ -131,6 +133,7 @@ export async function refreshPreAggregations(input: RefreshPreAggregationsInput)
             selector: input.selector,
             ...(input.wait ? { wait: input.wait } : {}),
             ...(input.policy ? { policy: input.policy } : {}),
+            ...(input.verify === undefined ? {} : { verify: input.verify }),
           },
         ],
       });

@@ -77,7 +77,7 @@ export interface RetriggerPost {
 
 /** What to do after a wait that did not succeed. */
 export interface RetriggerPlan {
-  /** Jobs to trigger again: those the wait said to, and failed ones when `onFailure` is `retrigger`. */
+  /** Jobs to trigger again: those the wait said to, and failed ones (or ones that failed verification) when `onFailure` is `retrigger`. */
   readonly retrigger: readonly BuildJob[];
   /** Failed jobs that are not triggered again. */
   readonly hardFailed: readonly BuildJob[];
@@ -113,7 +113,9 @@ export function planRetrigger(
   const retrigger = jobs.filter(
     (job) =>
       retriggerTokens.has(job.token) ||
-      (job.state === 'failure' && failedTokens.has(job.token) && options.onFailure === 'retrigger'),
+      ((job.state === 'failure' || job.verification?.outcome === 'failed') &&
+        failedTokens.has(job.token) &&
+        options.onFailure === 'retrigger'),
   );
   const hardFailed = jobs.filter((job) => failedTokens.has(job.token) && !retrigger.includes(job));
   // Each job may be triggered again at most maxRetriggers times; merged reposts do not count.

@@ -53,6 +53,8 @@ export interface BuildScheduleOptions {
   readonly wait?: BuildWaitOptions;
   /** What each build does when jobs do not succeed. */
   readonly policy?: BuildPolicy;
+  /** Whether each build proves its partitions are served (see `BuildPreAggregationsInput.verify`). */
+  readonly verify?: BuildPreAggregationsInput['verify'];
   /** Create it paused. @default false */
   readonly paused?: boolean;
   /** A note shown with the schedule (e.g. why it is paused). */
@@ -106,6 +108,7 @@ function scheduleBody(options: BuildScheduleOptions) {
     selector,
     ...(options.wait ? { wait: options.wait } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.verify === undefined ? {} : { verify: options.verify }),
   };
   return {
     spec: {

@@ -56,6 +56,14 @@ export interface BuildPreAggregationsInput {
   readonly wait?: BuildWaitOptions;
   /** What to do when jobs do not succeed. */
   readonly policy?: BuildPolicy;
+  /**
+   * Prove `done` before trusting it: once every job is `done`, ask Cube one query per partition (core's
+   * `verifyJobs`; the worker's client needs the `data` and `meta` scopes) and check that Cube answers it
+   * from the pre-aggregation, from a build no older than the job's, with at least `minRows` rows. A
+   * partition that fails is a failed job: triggered again when `policy.onFailure` is `retrigger`, else
+   * the build fails with `PreAggregationVerificationError`. `true` is `{ minRows: 0 }`. @default false
+   */
+  readonly verify?: boolean | { /** Fewest rows each partition must have. @default 0 */ readonly minRows?: number };
 }
 
 /** One job of the build, with the trigger attempt that created it (1 = the first trigger). */
@@ -67,6 +75,16 @@ export interface BuildJob extends JobRecord {
    * identical build nobody here knows (see `merge`); sets the backoff before the next such post.
    */
   readonly mergedReposts?: number | undefined;
+  /** What verifying the job saw (builds with `verify`), once it was `done`: see core's `PartitionVerification`. */
+  readonly verification?:
+    | {
+        readonly outcome: 'verified' | 'failed' | 'unchecked';
+        /** What was wrong, or why it could not be checked. */
+        readonly problem?: string | undefined;
+        /** Rows the verification query returned (at most `max(minRows, 1)`). */
+        readonly rows?: number | undefined;
+      }
+    | undefined;
 }
 
 /** The workflow's state: the jobs it tracks and what it has done so far. */
@@ -84,7 +102,7 @@ export interface BuildState {
 }
 
 /** What the build is doing. */
-export type BuildPhase = 'triggering' | 'waiting' | 'retriggering' | 'succeeded' | 'failed' | 'cancelled';
+export type BuildPhase = 'triggering' | 'waiting' | 'verifying' | 'retriggering' | 'succeeded' | 'failed' | 'cancelled';
 
 /** Answer of the `getBuildProgress` query. */
 export interface BuildProgress {
@@ -117,7 +135,9 @@ export interface BuildPreAggregationsResult {
 
 /**
  * The `details[0]` of a build's `PreAggregationBuildFailedError` failure (`ERROR_NAMES.buildFailed`):
- * every failed job with its table, Cube's status and the partition it builds, and the build's counts.
+ * every failed job with its table, Cube's status and the partition it builds, and the build's counts;
+ * also of its `PreAggregationVerificationError` (`ERROR_NAMES.verificationFailed`), whose jobs carry
+ * their `verification`.
  */
 export interface PreAggregationBuildFailedDetails {
   /** Every job that failed (and jobs that would be triggered again but used up `maxRetriggers`). */

@@ -113,6 +113,7 @@ describe('createBuildSchedule', () => {
         spec: { every: '1s' },
         taskQueue,
         wait: { pollInterval: 100 },
+        verify: { minRows: 1 },
       });
       expect(schedule.scheduleId).toBe(scheduleId);
       // While the first build runs (4 s), runs falling due are skipped (overlap: SKIP).
@@ -126,7 +127,7 @@ describe('createBuildSchedule', () => {
       expect(described.action).toMatchObject({
         type: 'startWorkflow',
         workflowType: 'buildPreAggregations',
-        args: [{ selector: { preAggregations: ['orders.by_status'] } }],
+        args: [{ selector: { preAggregations: ['orders.by_status'] }, verify: { minRows: 1 } }],
       });
       expect(posts(cube)).toHaveLength(1);
       // Temporal's list finds it by its workflow type (what `cube-jobs schedule list` filters on).

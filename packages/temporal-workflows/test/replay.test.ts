@@ -38,7 +38,7 @@ describe('replay', () => {
   });
 
   test('histories are committed', () => {
-    expect(committed.length).toBeGreaterThanOrEqual(5);
+    expect(committed.length).toBeGreaterThanOrEqual(6);
   });
 });
 
@@ -48,6 +48,26 @@ function missingOnce(): FakeCubeModel {
   return ordersByMonth(['2024-01-01', '2024-02-29'], () =>
     builds++ === 0 ? { kind: 'missing_partition' } : { kind: 'done' },
   );
+}
+
+/** `orders.by_month` over two months, whose first build of February imports no rows. */
+function emptyOnce(): FakeCubeModel {
+  let februaryBuilds = 0;
+  return {
+    cubes: [
+      {
+        name: 'orders',
+        preAggregations: [
+          {
+            name: 'by_month',
+            partitionGranularity: 'month',
+            buildRange: ['2024-01-01', '2024-02-29'],
+            rows: (partition) => (partition.partitionStart?.startsWith('2024-02') && februaryBuilds++ === 0 ? 0 : 5),
+          },
+        ],
+      },
+    ],
+  };
 }
 
 describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
@@ -77,6 +97,17 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('recording', () => {
       'trigger-backoff-timers',
       { selector: { ...baseSelector, preAggregations: ['orders.by_status'] }, wait: fastWait },
       { faults: [{ kind: 'reset', action: 'post', times: 3 }] },
+    ],
+    [
+      // February is done with no rows: verification fails it, it is posted again, then verified.
+      'verify-retrigger',
+      {
+        selector: { ...baseSelector, preAggregations: ['orders.by_month'] },
+        wait: fastWait,
+        policy: { onFailure: 'retrigger' },
+        verify: { minRows: 1 },
+      },
+      { model: emptyOnce() },
     ],
   ];
 
