@@ -8,10 +8,17 @@ import { buildCommand } from './commands/build.js';
 import { doctorCommand } from './commands/doctor.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { statusCommand } from './commands/status.js';
+import { verifyCommand } from './commands/verify.js';
 import { CliError, EXIT_CODES } from './exit.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly Command[] = [buildCommand, statusCommand, scheduleCommand, doctorCommand];
+export const COMMANDS: readonly Command[] = [
+  buildCommand,
+  statusCommand,
+  verifyCommand,
+  scheduleCommand,
+  doctorCommand,
+];
 
 /** The top-level help. */
 export const MAIN_USAGE = `Usage: cube-jobs <command> [flags]   (cube-jobs <command> --help for a command's flags)
@@ -19,8 +26,8 @@ export const MAIN_USAGE = `Usage: cube-jobs <command> [flags]   (cube-jobs <comm
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary}`).join('\n')}
 
-Every command takes --json. Exit codes: 0 succeeded, 1 a build or job failed, 2 usage or validation
-error (nothing started), 3 Cube or Temporal unreachable, credentials or jobs scope rejected.
+Every command takes --json. Exit codes: 0 succeeded, 1 a build, job or verification failed, 2 usage or
+validation error (nothing started), 3 Cube or Temporal unreachable, credentials or an API scope rejected.
 Configuration: CUBE_API_URL with CUBE_API_SECRET or CUBE_API_TOKEN; TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH/KEY_PATH, TEMPORAL_TASK_QUEUE (as the worker).`;
 

@@ -40,7 +40,7 @@ beforeAll(async () => {
         },
       ],
     },
-    scopes: (claims) => ((claims as { scopes?: string[] } | undefined)?.scopes ? ['meta'] : ['meta', 'jobs']),
+    scopes: (claims) => ((claims as { scopes?: string[] } | undefined)?.scopes ? ['meta'] : ['meta', 'data', 'jobs']),
   });
   cubeVars = { CUBE_API_URL: cube.url, CUBE_API_SECRET: cube.apiSecret };
   temporalVars = { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue };
@@ -66,7 +66,7 @@ describe('usage', () => {
     const main = await cubeJobs(['--help']);
     expect(main.code).toBe(EXIT_CODES.ok);
     expect(main.stdout).toMatch(/Usage: cube-jobs <command>/);
-    for (const name of ['build', 'status', 'schedule', 'doctor']) {
+    for (const name of ['build', 'status', 'verify', 'schedule', 'doctor']) {
       const help = await cubeJobs([name, '--help']);
       expect([name, help.code]).toEqual([name, EXIT_CODES.ok]);
       expect(help.stdout).toContain(`Usage: cube-jobs ${name}`);
@@ -81,6 +81,7 @@ describe('usage', () => {
     [['build', '--context', '{tenant:1}'], '--context #1: must be a JSON object such as \'{"tenant":"acme"}\''],
     [['build', '--timezone', 'Mars/Olympus'], '--timezone'],
     [['status'], 'status: give at least one job token'],
+    [['verify', 'abc', '--min-rows=-1'], '--min-rows: must be a whole number'],
     [['schedule', 'explode'], 'schedule: unknown subcommand "explode"'],
     [['schedule', 'backfill', '--from', '2024-01-01'], 'schedule backfill: --to is required'],
   ])('%j: one line naming the problem, exit 2, nothing started', async (args, message) => {
@@ -220,6 +221,21 @@ describe('build --temporal', () => {
     });
   });
 
+  test('--verify: the workflow verifies each partition (input verify), exit 0', async () => {
+    const deployment = `verify-${randomUUID()}`;
+    const flags = ['--temporal', '--pre-aggregation', 'orders.by_month', '--deployment', deployment, '--verify'];
+    const run = await cubeJobs(['build', ...flags, '--min-rows', '1', '--json'], temporalVars);
+    expect(run.code, run.stdout + run.stderr).toBe(EXIT_CODES.ok);
+    const out = JSON.parse(run.stdout) as { workflowId: string; jobs: Array<{ verification?: unknown }> };
+    expect(out.jobs.map((job) => job.verification)).toEqual([1, 2, 3].map(() => ({ outcome: 'verified', rows: 1 })));
+    const history = await env.client.workflow.getHandle(out.workflowId).fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+    expect(JSON.parse(Buffer.from(input as Uint8Array).toString())).toMatchObject({ verify: { minRows: 1 } });
+    const text = await cubeJobs(['build', ...flags], temporalVars);
+    expect(text.code, text.stdout + text.stderr).toBe(EXIT_CODES.ok);
+    expect(text.stdout).toContain('Verification: 3 verified\n');
+  });
+
   test('a failed build: the failure type, exit 1', async () => {
     const run = await cubeJobs(['build', '--temporal', '--pre-aggregation', 'orders.broken'], temporalVars);
     expect(run.code).toBe(EXIT_CODES.failed);
@@ -318,6 +334,7 @@ describe('doctor', () => {
       '✓ base path',
       '✓ credentials',
       '✓ jobs scope',
+      '✓ data scope (verify): granted',
       '✓ cubes exist',
       '✓ selector matches: 1 job(s) started',
     ]) {

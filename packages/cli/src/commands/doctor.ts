@@ -1,8 +1,9 @@
 /**
  * `cube-jobs doctor`: the configuration mistakes behind most Orchestration API problems, checked in
  * order: the URL answers, the base path is right, the credentials are accepted, the `jobs` scope is
- * granted, the selector's cubes exist, the selector matches something (only with `--post`: Cube can
- * tell only by starting a build), and security-context values whose type looks wrong.
+ * granted, the `data` scope is granted (a warning only: `build --verify` and `verify` query Cube), the
+ * selector's cubes exist, the selector matches something (only with `--post`: Cube can tell only by
+ * starting a build), and security-context values whose type looks wrong.
  *
  * @module
  */
@@ -23,9 +24,10 @@ import { SELECTOR_HELP, SELECTOR_OPTIONS, selectorFromFlags } from '../selector-
 const USAGE = `Usage: cube-jobs doctor [selector] [--post] [--json] [--url <Cube API URL>]
 
 Checks, in order: Cube answers at the URL; the base path is right; the credentials are accepted; the
-jobs scope is granted; the selector's cubes exist (needs the meta scope); the selector matches at least
-one pre-aggregation (only with --post, which starts a build: Cube cannot tell otherwise); and warns about
-security-context values whose type looks wrong. Each failed check says what it saw and the fix.
+jobs scope is granted; the data scope is granted (only a warning: build --verify and verify query Cube);
+the selector's cubes exist (needs the meta scope); the selector matches at least one pre-aggregation
+(only with --post, which starts a build: Cube cannot tell otherwise); and warns about security-context
+values whose type looks wrong. Each failed check says what it saw and the fix.
 Exit 0 when nothing failed, 3 when Cube is unreachable or refuses the credentials, 1 otherwise.
 
 ${SELECTOR_HELP}
@@ -127,6 +129,52 @@ async function checkJobsEndpoint(access: CubeAccess): Promise<DoctorCheck[]> {
   return [ok('base path', `${endpoint} answers`), ok('credentials', 'accepted'), ok('jobs scope', 'granted')];
 }
 
+/** The token doctor's own requests to Cube's REST API send: `CUBE_API_TOKEN`, or a short-lived JWT. */
+async function restApiToken(access: CubeAccess): Promise<string> {
+  return (
+    access.token ?? (await createJwtTokenProvider({ apiSecret: access.apiSecret as string, tokenTtlMs: 60_000 })())
+  );
+}
+
+/** Cube's wordings of a missing `data` scope (as core's missing-scope quirk lists them). */
+const MISSING_DATA_SCOPE = /(?:scope is missing|permission is missed|scope is missed):?\s*data\b/i;
+
+/**
+ * The `data` scope (`build --verify` and `verify` query `/v1/load`), from an empty query: Cube checks the
+ * scope first and refuses the query itself with a 400. A warning only: builds without `--verify` do not need it.
+ */
+async function checkDataScope(access: CubeAccess): Promise<DoctorCheck> {
+  const check = 'data scope (verify)';
+  let response: Response;
+  try {
+    response = await fetch(`${access.apiUrl}/v1/load`, {
+      method: 'POST',
+      headers: { authorization: await restApiToken(access), 'content-type': 'application/json' },
+      body: JSON.stringify({ query: {} }),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? firstLine(error.message) : String(error);
+    return { check, status: 'skipped', saw: `no answer from ${access.apiUrl}/v1/load: ${reason}` };
+  }
+  const text = await response.text().catch(() => '');
+  let message = text;
+  try {
+    message = String((JSON.parse(text) as { error?: unknown }).error ?? text);
+  } catch {
+    // not JSON: Cube's text as it came
+  }
+  if (response.status === 403 && MISSING_DATA_SCOPE.test(message)) {
+    return {
+      check,
+      status: 'warning',
+      saw: firstLine(message),
+      fix: 'add "data" to CUBEJS_DEFAULT_API_SCOPES (or to what contextToApiScopes returns): builds with --verify query Cube',
+    };
+  }
+  return { check, status: 'ok', saw: 'granted' };
+}
+
 /** The selector's cubes exist in the model (`/v1/meta`, meta scope). */
 async function checkCubes(access: CubeAccess, selector: PreAggregationSelector): Promise<DoctorCheck> {
   const wanted = [
@@ -138,10 +186,8 @@ async function checkCubes(access: CubeAccess, selector: PreAggregationSelector):
       status: 'skipped',
       saw: 'the selector names no cube (it selects every pre-aggregation)',
     };
-  const token =
-    access.token ?? (await createJwtTokenProvider({ apiSecret: access.apiSecret as string, tokenTtlMs: 60_000 })());
   const response = await fetch(`${access.apiUrl}/v1/meta`, {
-    headers: { authorization: token },
+    headers: { authorization: await restApiToken(access) },
     signal: AbortSignal.timeout(10_000),
   });
   if (response.status === 403) {
@@ -214,7 +260,7 @@ function checkContextTypes(selector: PreAggregationSelector): DoctorCheck {
 /** The `doctor` command. */
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: "check Cube's URL, base path, credentials, jobs scope and a selector",
+  summary: "check Cube's URL, base path, credentials, API scopes and a selector",
   usage: USAGE,
   async run(args, io) {
     const parsed = parseCommandArgs(
@@ -238,6 +284,7 @@ export const doctorCommand: Command = {
     if (reachable.status === 'ok') {
       for (const check of await checkJobsEndpoint(access)) print(check);
       if (!checks.some((check) => check.status === 'failed')) {
+        print(await checkDataScope(access));
         print(await checkCubes(access, selector));
         if (!checks.some((check) => check.status === 'failed'))
           print(await checkMatch(access, selector, parsed.values.post ?? false));
