@@ -26,6 +26,7 @@ import { LOAD_MODES, type BenchResults, type CostDesign, type LoadMode, type Loa
 import { parseBenchmark } from './scenarios/parse.js';
 import { detectionLatency, LATENCY_BUILDS, perBuildFigures } from './scenarios/per-build.js';
 import { bigBuild } from './scenarios/big-build.js';
+import { verificationCost } from './scenarios/verification.js';
 import { loadRun } from './scenarios/load.js';
 import { COST_DESIGNS, costNamespace, temporalCost } from './scenarios/temporal-cost.js';
 import { SCALE } from './setup.js';
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
     phase(`${fleetBuilds} concurrent builds, shared (fleet)`);
     const big = await bigBuild(env, bundle, quick);
     phase('big build');
+    const verification = await verificationCost(env, bundle, smoke ? 10 : undefined);
+    phase('verified build');
     const parse = await parseBenchmark();
     const cost = await costing;
     phase('Temporal cost per design (ran beside the others)');
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
       fleet,
       temporalCost: cost,
       bigBuild: big,
+      verification,
       parse,
     };
   } finally {

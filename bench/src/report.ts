@@ -153,6 +153,10 @@ function otherLines(results: BenchResults): void {
   say(
     `Big build: ${b.tokens} tokens, cube-jobs: ${b.outcome}; history ${formatBytes(b.historyBytes)} in ${b.events} events, ${formatMs(b.wallMs)}`,
   );
+  const v = results.verification;
+  say(
+    `Verified build (verify: { minRows: 1 }): ${v.verified}/${v.partitions} partitions verified; ${v.requests.load} queries, ${v.requests.meta} model read(s), ${v.requests.jobs} get(s): ${v.requestsPerPartition.toFixed(2)} requests per partition; verifying took ${formatMs(v.verifyMs)} (${(v.verifyMs / v.partitions).toFixed(1)} ms per partition against the fake); history ${v.eventsWithout} → ${v.eventsWith} events`,
+  );
   const p = results.parse;
   say(
     `Core client: validate and parse a ${p.statuses.toLocaleString('en')}-status get answer (${formatBytes(p.bodyBytes)}): median ${p.medianMs.toFixed(1)} ms, p95 ${p.p95Ms.toFixed(1)} ms`,

@@ -122,6 +122,21 @@ export interface BigBuildResult {
   readonly wallMs: number;
 }
 
+/** What proving `done` cost: one build with `verify` beside the same build without. */
+export interface VerificationResult {
+  readonly partitions: number;
+  /** Partitions verified (all of them, when Cube serves the build). */
+  readonly verified: number;
+  /** Cube requests while verifying: queries, model reads and `get`s. */
+  readonly requests: { readonly load: number; readonly meta: number; readonly jobs: number };
+  readonly requestsPerPartition: number;
+  /** The verifying step, from its activity's scheduling to its completion. */
+  readonly verifyMs: number;
+  /** History events of the build without `verify`, and with it. */
+  readonly eventsWithout: number;
+  readonly eventsWith: number;
+}
+
 /** Validating and parsing one large `get` answer in the core client. */
 export interface ParseResult {
   readonly statuses: number;
@@ -154,6 +169,8 @@ export interface BenchResults {
   readonly temporalCost: readonly TemporalCostFigures[];
   /** One build of 5,000 tokens, ours. */
   readonly bigBuild: BigBuildResult;
+  /** One build proving `done` (`verify`) beside the same build without. */
+  readonly verification: VerificationResult;
   readonly parse: ParseResult;
   readonly durationMs: number;
 }
