@@ -21,6 +21,7 @@ import { cubeQuirks } from './cases/cube-quirks.js';
 import { cubeRestart } from './cases/cube-restart.js';
 import { manyWorkers } from './cases/many-workers.js';
 import { realCubePostgresQuirks, realCubeQuirks } from './cases/real-cube.js';
+import { realCubeSecondSource } from './cases/second-source.js';
 import { secretScan } from './cases/secret-scan.js';
 import { shortLivedJwt } from './cases/short-lived-jwt.js';
 import { temporalRestart } from './cases/temporal-restart.js';
@@ -39,6 +40,7 @@ const CASES: ReadonlyArray<readonly [string, (suite: FaultSuite) => Promise<Case
   ['real-cube', realCubeQuirks],
   ['real-cube-postgres', realCubePostgresQuirks],
   ['real-cube-busy-queue', realCubeBusyQueue],
+  ['real-cube-second-source', realCubeSecondSource],
   ['jwt', shortLivedJwt],
   ['bad-input', badInput],
 ];

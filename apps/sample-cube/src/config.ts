@@ -20,6 +20,7 @@ const EnvSchema = z.object({
     .default(4000),
   SAMPLE_CUBE_DATA_DIR: z.string().min(1).default(`${appDir}.data`),
   SAMPLE_CUBE_WITH_BROKEN: flag.default(false),
+  SAMPLE_CUBE_WITH_SECOND_SOURCE: flag.default(false),
   CUBEJS_API_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CUBEJS_DB_TYPE: z.enum(['duckdb', 'postgres']).default('duckdb'),
   SAMPLE_CUBE_SERVER_CORE_DIR: z.string().min(1).optional(),
@@ -35,6 +36,8 @@ export interface SampleCubeConfig {
   readonly dataDir: string;
   /** Include the `broken` cube, whose every build fails. */
   readonly withBroken: boolean;
+  /** Include the cube on a second data source (`second`: the same database, its own driver and queue). */
+  readonly withSecondSource: boolean;
   /** API secret; generated into `dataDir` when not given. */
   readonly apiSecret: string | undefined;
   /** `duckdb` (embedded file, default) or `postgres` (Cube's own `CUBEJS_DB_*` variables). */
@@ -46,7 +49,7 @@ export interface SampleCubeConfig {
   readonly serverCoreDir: string | undefined;
   /** The data model folder. */
   readonly modelDir: string;
-  /** Optional model files (the broken cube). */
+  /** Optional model files (the broken cube, the cube on a second data source). */
   readonly optionalModelDir: string;
 }
 
@@ -63,6 +66,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SampleCubeConf
     port: e.SAMPLE_CUBE_PORT,
     dataDir: e.SAMPLE_CUBE_DATA_DIR,
     withBroken: e.SAMPLE_CUBE_WITH_BROKEN,
+    withSecondSource: e.SAMPLE_CUBE_WITH_SECOND_SOURCE,
     apiSecret: e.CUBEJS_API_SECRET,
     dbType: e.CUBEJS_DB_TYPE,
     serverCoreDir: e.SAMPLE_CUBE_SERVER_CORE_DIR,

@@ -98,6 +98,20 @@ export async function startSampleCube(
   const modelRepository = new FileRepository(relative(process.cwd(), config.modelDir));
   const optionalRepository = new FileRepository(relative(process.cwd(), config.optionalModelDir));
 
+  if (config.withSecondSource) {
+    // A second data source on the same database: Cube gives it its own driver and build queue.
+    process.env.CUBEJS_DATASOURCES = 'default,second';
+    for (const [name, value] of Object.entries(process.env)) {
+      if (name.startsWith('CUBEJS_DB_') && value !== undefined) process.env[`CUBEJS_DS_SECOND_${name.slice(7)}`] = value;
+    }
+  }
+  const optionalFiles = async () =>
+    ((await optionalRepository.dataSchemaFiles()) as Array<{ fileName: string }>).filter(
+      ({ fileName }) =>
+        (config.withBroken && fileName.endsWith('broken.yml')) ||
+        (config.withSecondSource && fileName.endsWith('second-source.yml')),
+    );
+
   const core = new ServerCore({
     apiSecret,
     devServer: false,
@@ -106,7 +120,7 @@ export async function startSampleCube(
     repositoryFactory: () => ({
       dataSchemaFiles: async () => [
         ...(await modelRepository.dataSchemaFiles()),
-        ...(config.withBroken ? await optionalRepository.dataSchemaFiles() : []),
+        ...(await optionalFiles()),
       ],
     }),
     // A JWT may narrow its scopes with a `scopes` claim; otherwise these are granted.

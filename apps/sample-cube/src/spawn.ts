@@ -20,6 +20,8 @@ export interface SpawnSampleCubeOptions {
   readonly dataDir?: string;
   /** Include the broken cube. @default false */
   readonly withBroken?: boolean;
+  /** Include the cube on a second data source (`orders_archive`, data source `second`). @default false */
+  readonly withSecondSource?: boolean;
   /** Receives Cube's log lines (stderr). @default dropped */
   readonly onLog?: (line: string) => void;
   /** Longest wait for readiness. @default 60000 */
@@ -66,6 +68,7 @@ export function spawnSampleCube(options: SpawnSampleCubeOptions = {}): Promise<S
       SAMPLE_CUBE_PORT: String(options.port ?? 0),
       SAMPLE_CUBE_DATA_DIR: dataDir,
       SAMPLE_CUBE_WITH_BROKEN: String(options.withBroken ?? false),
+      SAMPLE_CUBE_WITH_SECOND_SOURCE: String(options.withSecondSource ?? false),
       CUBEJS_API_SECRET: apiSecret,
     },
     // The IPC channel lets the child notice when this process goes away, however it goes (an uncaught
