@@ -6,36 +6,16 @@
  * check is reported `unchecked` and does not fail the build.
  */
 import { describe, expect, test } from 'vitest';
-import type { FakeCubeModel } from '@cube-jobs/testing';
 import { baseSelector, failureOf, fastWait, useBuildEnvironment } from './environment.js';
+import { februaryRows, ordersByMonth } from './selectors.js';
 import type { PreAggregationBuildFailedDetails } from '../src/workflow-safe.js';
 
 const devServer = useBuildEnvironment();
 const run = devServer.run;
 
-/** `orders.by_month` over January to March; February's n-th build imports `februaryRows[n]` rows. */
-function model(februaryRows: number[]): FakeCubeModel {
-  let builds = 0;
-  return {
-    cubes: [
-      {
-        name: 'orders',
-        preAggregations: [
-          {
-            name: 'by_month',
-            partitionGranularity: 'month',
-            buildRange: ['2024-01-01', '2024-03-31'],
-            rows: (partition) =>
-              partition.partitionStart?.startsWith('2024-02')
-                ? (februaryRows[Math.min(builds++, februaryRows.length - 1)] ?? 0)
-                : 30,
-          },
-          { name: 'by_status' },
-        ],
-      },
-    ],
-  };
-}
+/** `orders.by_month` over January to March, February's n-th build importing `rows[n]` rows, and `by_status`. */
+const model = (rows: number[]) =>
+  ordersByMonth(['2024-01-01', '2024-03-31'], { rows: februaryRows(rows) }, [{ name: 'by_status' }]);
 
 const selector = { ...baseSelector, preAggregations: ['orders.by_month'] };
 
