@@ -56,7 +56,9 @@ export function describeCubeProblem(apiUrl: string, error: unknown): string {
     return `Cannot reach Cube at ${apiUrl} (CUBE_API_URL): ${firstLine(error.message)}`;
   }
   if (error instanceof CubeJobsMissingScopeError) {
-    return `Cube at ${apiUrl} accepted the credentials but does not grant the jobs scope: add "jobs" to CUBEJS_DEFAULT_API_SCOPES (or the token's scopes)`;
+    const scope = (MISSING_SCOPE.exec(error.cubeMessage ?? '')?.[1] ?? 'jobs').toLowerCase();
+    const why = scope === 'jobs' ? '' : ', which verifying needs';
+    return `Cube at ${apiUrl} accepted the credentials but does not grant the ${scope} scope${why}: add "${scope}" to CUBEJS_DEFAULT_API_SCOPES (or to what contextToApiScopes returns, or the token's scopes)`;
   }
   if (error instanceof CubeJobsAuthError) {
     return `Cube at ${apiUrl} rejected the credentials (${error.status}): check CUBE_API_SECRET or CUBE_API_TOKEN`;
@@ -66,6 +68,9 @@ export function describeCubeProblem(apiUrl: string, error: unknown): string {
   }
   return `Cube at ${apiUrl} answered unexpectedly: ${firstLine(error instanceof Error ? error.message : String(error))}`;
 }
+
+/** Cube's wordings of a missing API scope, with the scope's name (`jobs`, or `data` / `meta` when verifying). */
+const MISSING_SCOPE = /(?:scope is missing|permission is missed|scope is missed):?\s*([A-Za-z_]+)/i;
 
 /** Whether an error means Cube is unreachable or refused us (exit 3) rather than a failed build. */
 export function isAccessProblem(error: unknown): boolean {

@@ -14,7 +14,7 @@ export const EXIT_CODES = {
   failed: 1,
   /** An unknown flag or command, bad input or configuration: nothing was started. */
   usage: 2,
-  /** Cube or Temporal cannot be reached, rejected the credentials or the `jobs` scope, or a wrong base path. */
+  /** Cube or Temporal cannot be reached, rejected the credentials or an API scope (`jobs`; `data` or `meta` to verify), or a wrong base path. */
   unavailable: 3,
   /** Stopped by Ctrl-C or SIGTERM. */
   interrupted: 130,

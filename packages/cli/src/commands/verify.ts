@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CubeJobsMissingScopeError, type CubeJobsClient, type PartitionVerification } from '@cube-jobs/core';
+import type { CubeJobsClient, PartitionVerification } from '@cube-jobs/core';
 import { parseCommandArgs, writeJson, type Command } from '../command.js';
 import { asCubeAccessError, cubeClient, readCubeAccess, type CubeAccess } from '../cube.js';
 import { CliError, EXIT_CODES } from '../exit.js';
@@ -40,9 +40,6 @@ export function parseMinRows(value: string | undefined): number | undefined {
   return minRows;
 }
 
-/** Cube's wordings of a missing API scope (as core's quirk lists them), with the scope's name. */
-const MISSING_SCOPE = /(?:scope is missing|permission is missed|scope is missed):?\s*([A-Za-z_]+)/i;
-
 /**
  * Verifies the tokens' jobs. Cube unreachable, credentials refused or a scope missing is a
  * {@link CliError} (exit 3); a missing `data` or `meta` scope is named with how to grant it.
@@ -56,16 +53,7 @@ export async function verifyPartitions(
   try {
     return await client.verifyJobs(tokens, minRows === undefined ? {} : { minRows });
   } catch (error) {
-    const scope =
-      error instanceof CubeJobsMissingScopeError ? MISSING_SCOPE.exec(error.cubeMessage ?? '')?.[1] : undefined;
-    if (scope === undefined || scope.toLowerCase() === 'jobs') throw asCubeAccessError(access.apiUrl, error);
-    const name = scope.toLowerCase();
-    throw new CliError(
-      `Cube at ${access.apiUrl} accepted the credentials but does not grant the ${name} scope, which verifying needs: ` +
-        `add "${name}" to CUBEJS_DEFAULT_API_SCOPES (or to what contextToApiScopes returns, or the token's scopes)`,
-      EXIT_CODES.unavailable,
-      { cause: error },
-    );
+    throw asCubeAccessError(access.apiUrl, error);
   }
 }
 
