@@ -102,7 +102,8 @@ export async function startSampleCube(
     // A second data source on the same database: Cube gives it its own driver and build queue.
     process.env.CUBEJS_DATASOURCES = 'default,second';
     for (const [name, value] of Object.entries(process.env)) {
-      if (name.startsWith('CUBEJS_DB_') && value !== undefined) process.env[`CUBEJS_DS_SECOND_${name.slice(7)}`] = value;
+      if (name.startsWith('CUBEJS_DB_') && value !== undefined)
+        process.env[`CUBEJS_DS_SECOND_${name.slice(7)}`] = value;
     }
   }
   const optionalFiles = async () =>
@@ -118,10 +119,7 @@ export async function startSampleCube(
     telemetry: false,
     scheduledRefreshTimer: false,
     repositoryFactory: () => ({
-      dataSchemaFiles: async () => [
-        ...(await modelRepository.dataSchemaFiles()),
-        ...(await optionalFiles()),
-      ],
+      dataSchemaFiles: async () => [...(await modelRepository.dataSchemaFiles()), ...(await optionalFiles())],
     }),
     // A JWT may narrow its scopes with a `scopes` claim; otherwise these are granted.
     contextToApiScopes: (securityContext?: { scopes?: unknown }) =>

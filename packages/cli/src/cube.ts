@@ -56,7 +56,7 @@ export function describeCubeProblem(apiUrl: string, error: unknown): string {
     return `Cannot reach Cube at ${apiUrl} (CUBE_API_URL): ${firstLine(error.message)}`;
   }
   if (error instanceof CubeJobsMissingScopeError) {
-    const scope = (MISSING_SCOPE.exec(error.cubeMessage ?? '')?.[1] ?? 'jobs').toLowerCase();
+    const scope = missingScopeOf(error.cubeMessage ?? '') ?? 'jobs';
     const why = scope === 'jobs' ? '' : ', which verifying needs';
     return `Cube at ${apiUrl} accepted the credentials but does not grant the ${scope} scope${why}: add "${scope}" to CUBEJS_DEFAULT_API_SCOPES (or to what contextToApiScopes returns, or the token's scopes)`;
   }
@@ -71,6 +71,11 @@ export function describeCubeProblem(apiUrl: string, error: unknown): string {
 
 /** Cube's wordings of a missing API scope, with the scope's name (`jobs`, or `data` / `meta` when verifying). */
 const MISSING_SCOPE = /(?:scope is missing|permission is missed|scope is missed):?\s*([A-Za-z_]+)/i;
+
+/** The API scope Cube's message says is missing (lower case), if it says one is. */
+export function missingScopeOf(message: string): string | undefined {
+  return MISSING_SCOPE.exec(message)?.[1]?.toLowerCase();
+}
 
 /** Whether an error means Cube is unreachable or refused us (exit 3) rather than a failed build. */
 export function isAccessProblem(error: unknown): boolean {

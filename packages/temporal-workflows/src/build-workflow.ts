@@ -68,7 +68,7 @@ export async function buildPreAggregations(input: BuildPreAggregationsInput): Pr
       if (verdict.outcome === 'succeeded') {
         if (!config.verify) break;
         book.enter('verifying');
-        const unverified = await verifyDoneJobs({ ...config, verify: config.verify }, state, remainingMs());
+        const unverified = await verifyDoneJobs(config.verify.minRows, state, remainingMs());
         if (unverified.length === 0) break;
         // A post in the second the partition's table was named in collides with it (Cube's same-second
         // collision): a retrigger waits for the next second at least.

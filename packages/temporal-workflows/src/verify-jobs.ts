@@ -10,7 +10,6 @@
  */
 import type { PartitionVerification } from '@cube-jobs/core';
 import { verifyingActivity } from './activity-options.js';
-import type { ResolvedBuildInput } from './input.js';
 import type { BuildJob, BuildState } from './types.js';
 
 /** What a job keeps of its verification, and for a failed one the target to trigger it again. */
@@ -37,7 +36,7 @@ function withVerification(job: BuildJob, verdict: PartitionVerification): BuildJ
  * and returns the tokens of those that failed.
  */
 export async function verifyDoneJobs(
-  config: ResolvedBuildInput & { readonly verify: { readonly minRows: number } },
+  minRows: number,
   state: BuildState,
   remainingMs: number | undefined,
 ): Promise<string[]> {
@@ -48,7 +47,7 @@ export async function verifyDoneJobs(
     `verify ${tokens.length} partition(s)`,
   )({
     tokens,
-    minRows: config.verify.minRows,
+    minRows,
   });
   const byToken = new Map(partitions.map((verdict) => [verdict.token, verdict]));
   state.jobs = state.jobs.map((job) => {

@@ -1,7 +1,8 @@
 /**
  * Conformance scenarios: one list of requests whose observable answers (HTTP status, Cube's error
  * text, token counts, final statuses) must be the same from the fake and from a real Cube. Run them
- * against {@link startFakeCube} and against a real deployment with the same model, and compare.
+ * against {@link startFakeCube} and against a real deployment with the same model, and compare. The
+ * time-zone scenarios are in `conformance-time-zones.ts`.
  *
  * @module
  */
@@ -70,7 +71,8 @@ export interface ConformanceScenario {
   run(target: ConformanceTarget): Promise<ConformanceObservation>;
 }
 
-const ctx = { contexts: [{ securityContext: {} }], timezones: ['UTC'] };
+/** The one context and time zone most scenarios post. */
+export const ctx = { contexts: [{ securityContext: {} }], timezones: ['UTC'] };
 
 async function jobs(
   target: ConformanceTarget,
@@ -112,7 +114,8 @@ function partitionOf(item: { table?: string; selector?: { timezones?: Array<stri
   return `${item.selector?.timezones?.[0] ?? '?'}:${suffix}`;
 }
 
-async function postAndWait(
+/** Posts a selector (spaced from the previous post) and polls its jobs until they finish. */
+export async function postAndWait(
   target: ConformanceTarget,
   selector: object,
   options: { partitions?: boolean } = {},
@@ -144,7 +147,12 @@ async function postAndWait(
   }
 }
 
-async function plain(target: ConformanceTarget, body: unknown, token?: string | null): Promise<ConformanceObservation> {
+/** One request and its status and Cube's error text. */
+export async function plain(
+  target: ConformanceTarget,
+  body: unknown,
+  token?: string | null,
+): Promise<ConformanceObservation> {
   const answer = await jobs(target, body, token);
   return { status: answer.status, ...errorOf(answer.body) };
 }
@@ -270,61 +278,4 @@ export const conformanceScenarios: readonly ConformanceScenario[] = [
     run: (t) => buildAndVerify(t, { preAggregations: [t.model.partitioned], dateRange: t.model.oneMonth }),
   },
   { name: 'verify every pre-aggregation of a cube', run: (t) => buildAndVerify(t, { cubes: [t.model.cube] }) },
-];
-
-/**
- * Scenarios with non-UTC time zones and `dateRange`s at the edges of the build range: each zone cuts the
- * (UTC) build range into its own local partitions. Run them against a real Cube and the fake with the
- * same model (`apps/sample-cube` does, live, and records the answers). They use the target's
- * `model.partitioned`, whose build range must be whole UTC months.
- */
-export const timeZoneScenarios: readonly ConformanceScenario[] = [
-  {
-    name: 'two contexts × UTC and America/New_York, every partition',
-    run: (t) =>
-      postAndWait(
-        t,
-        {
-          contexts: [{ securityContext: { tenant: 'a' } }, { securityContext: { tenant: 'b' } }],
-          timezones: ['UTC', 'America/New_York'],
-          preAggregations: [t.model.partitioned],
-        },
-        { partitions: true },
-      ),
-  },
-  {
-    name: 'America/New_York and Asia/Kolkata, every partition',
-    run: (t) =>
-      postAndWait(
-        t,
-        { timezones: ['America/New_York', 'Asia/Kolkata'], preAggregations: [t.model.partitioned] },
-        { partitions: true },
-      ),
-  },
-  {
-    name: 'Pacific/Auckland, every partition',
-    run: (t) =>
-      postAndWait(t, { timezones: ['Pacific/Auckland'], preAggregations: [t.model.partitioned] }, { partitions: true }),
-  },
-  {
-    name: 'America/New_York, dateRange December 2023 (before the UTC range)',
-    run: (t) =>
-      postAndWait(
-        t,
-        {
-          timezones: ['America/New_York'],
-          preAggregations: [t.model.partitioned],
-          dateRange: ['2023-12-01', '2023-12-31'],
-        },
-        { partitions: true },
-      ),
-  },
-  {
-    name: 'UTC, dateRange December 2023 (before the range)',
-    run: (t) =>
-      plain(t, {
-        action: 'post',
-        selector: { ...ctx, preAggregations: [t.model.partitioned], dateRange: ['2023-12-01', '2023-12-31'] },
-      }),
-  },
 ];

@@ -93,7 +93,7 @@ export function answerLoad(queue: FakeBuildQueue, body: unknown): JobsAnswer {
     !pre.definition.partitionGranularity ||
     from === undefined ||
     to === undefined ||
-    (table.partitionStart !== undefined && table.partitionStart >= from.slice(0, 23) && table.partitionStart <= to);
+    (table.partitionStart !== undefined && table.partitionStart >= from && table.partitionStart <= to);
   // Cube reads the newest build of each partition in range; the fake's partitions in range are one at most.
   const read = built.filter(inRange).at(-1);
   const placeholder = built.at(-1) as [string, BuiltTable];

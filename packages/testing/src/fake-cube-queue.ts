@@ -3,6 +3,8 @@
  * `post` plans one job per context × pre-aggregation × time zone × partition and queues it on its data
  * source (with a concurrency limit, de-duplicating identical in-flight builds as Cube 1.7.43 does); a
  * `get` reads each job's status at one instant. No I/O: the HTTP layer (`fake-cube.ts`) calls it.
+ * One class over 300 lines: the queue's state (jobs, slots, built tables) and the transitions that read
+ * and change it belong together.
  *
  * @module
  */

@@ -26,10 +26,10 @@ export { sampleModel } from './sample-model.js';
 export {
   conformanceScenarios,
   hs256TokenSigner,
-  timeZoneScenarios,
   type ConformanceObservation,
   type ConformanceScenario,
   type ConformanceTarget,
 } from './conformance.js';
+export { timeZoneScenarios } from './conformance-time-zones.js';
 export { resolveTemporalCli, type ResolveTemporalCliOptions, type ResolvedTemporalCli } from './temporal-cli.js';
 export { freePort } from './ports.js';

@@ -17,7 +17,7 @@ import {
   type PreAggregationSelector,
 } from '@cube-jobs/core';
 import { parseCommandArgs, writeJson, type Command } from '../command.js';
-import { cubeClient, readCubeAccess, type CubeAccess } from '../cube.js';
+import { cubeClient, missingScopeOf, readCubeAccess, type CubeAccess } from '../cube.js';
 import { EXIT_CODES, firstLine } from '../exit.js';
 import { SELECTOR_HELP, SELECTOR_OPTIONS, selectorFromFlags } from '../selector-flags.js';
 
@@ -136,9 +136,6 @@ async function restApiToken(access: CubeAccess): Promise<string> {
   );
 }
 
-/** Cube's wordings of a missing `data` scope (as core's missing-scope quirk lists them). */
-const MISSING_DATA_SCOPE = /(?:scope is missing|permission is missed|scope is missed):?\s*data\b/i;
-
 /**
  * The `data` scope (`build --verify` and `verify` query `/v1/load`), from an empty query: Cube checks the
  * scope first and refuses the query itself with a 400. A warning only: builds without `--verify` do not need it.
@@ -164,7 +161,7 @@ async function checkDataScope(access: CubeAccess): Promise<DoctorCheck> {
   } catch {
     // not JSON: Cube's text as it came
   }
-  if (response.status === 403 && MISSING_DATA_SCOPE.test(message)) {
+  if (response.status === 403 && missingScopeOf(message) === 'data') {
     return {
       check,
       status: 'warning',
