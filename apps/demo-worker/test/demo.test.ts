@@ -17,11 +17,10 @@ const demo = fileURLToPath(new URL('../dist/demo.js', import.meta.url));
 interface Summary {
   builds: Array<{
     outcome: string;
-    jobs: Array<{ table: string; state: string }>;
+    jobs: Array<{ table: string; state: string; verification?: { outcome: string; problem?: string } }>;
     failureType?: string;
     failedTables?: string[];
   }>;
-  proof?: { preAggregationId?: string; tableName?: string };
   tablesBuilt: string[];
   databasePath: string;
   cubeMode: string;
@@ -81,8 +80,19 @@ describe('npm run demo', () => {
     ]);
   });
 
-  test('a query is served from the pre-aggregation', () => {
-    expect(summary.proof?.preAggregationId).toBe('orders.by_month');
+  test('Cube serves every partition it built: verified by a query each, except one no query reads', () => {
+    const [all, rebuild] = summary.builds;
+    const outcomes = (all?.jobs ?? []).map((j) => [
+      j.table.replace(/_[a-z0-9]+_[a-z0-9]+_[a-z0-9]+$/, ''),
+      j.verification?.outcome,
+    ]);
+    expect(outcomes.filter(([, outcome]) => outcome === 'verified')).toHaveLength(7);
+    // orders.by_month comes first in the model and answers orders.by_status's query too.
+    expect(outcomes.filter(([, outcome]) => outcome !== 'verified')).toEqual([
+      ['prod_pre_aggregations.orders_by_status', 'unchecked'],
+    ]);
+    expect(rebuild?.jobs[0]?.verification?.outcome).toBe('verified');
+    expect(stdout).toContain('✓ verified: Cube answers a query of 7 partition(s) from the new build');
   });
 
   test('the built tables exist in the sample database', async () => {
