@@ -10,7 +10,7 @@
 import { formatJobList, type JobStatus } from './job.js';
 
 /**
- * The `name` of every error class, which Temporal turns into the `type` of an activity's
+ * The `name` of every error class (and of the build's verification failure, which has none), which Temporal turns into the `type` of an activity's
  * `ApplicationFailure`: workflows and retry policies match on these strings, so they are defined once.
  */
 export const ERROR_NAMES = {
