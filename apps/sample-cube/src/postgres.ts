@@ -10,16 +10,17 @@
  * in a cache that user can read; with `SAMPLE_CUBE_POSTGRES_BIN`, or when the copy does not help either,
  * `startPostgres` fails at once, naming the folder the user cannot enter. The server listens on 127.0.0.1
  * only, trusts local connections, and is stopped (fast shutdown) by `stop()` or when this process goes
- * away, however it goes: it runs under `postgres-guard.ts`, which holds an IPC channel to this process.
+ * away, however it goes: it runs under the project's process guard (`spawnGuarded`), which holds an IPC
+ * channel to this process.
  *
  * @module
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { spawnGuarded } from '@cube-jobs/dev-tools';
 import { freePort } from '@cube-jobs/testing';
 import pg from 'pg';
 import { asUser, PostgresUnavailableError, serverBinaries, serverUser } from './postgres-binaries.js';
@@ -28,9 +29,6 @@ import { SEED_STATEMENTS } from './seed.js';
 export { PostgresUnavailableError };
 
 const run = promisify(execFile);
-
-/** The guard PostgreSQL runs under; always the compiled one (this module may run from src/ under a test runner). */
-const POSTGRES_GUARD = fileURLToPath(new URL('../dist/postgres-guard.js', import.meta.url));
 
 /** Options of {@link startPostgres}. */
 export interface StartPostgresOptions {
@@ -62,6 +60,8 @@ export interface StartedPostgres {
   lockTable(table: string): Promise<() => Promise<void>>;
   /** The server's log so far (statements, with `logStatements`). */
   log(): string;
+  /** Stops the server (fast shutdown) and starts it again on the same port and data folder. */
+  restart(): Promise<void>;
   /** Stops the server (fast shutdown) and removes its data folder. */
   stop(): Promise<void>;
 }
@@ -107,45 +107,51 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     'fsync=off',
     ...(options.logStatements ? ['-c', 'log_statement=all'] : []),
   ]);
-  const child = spawn(process.execPath, [POSTGRES_GUARD, command, ...args], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let serverLog = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => (serverLog = (serverLog + chunk).slice(-2_000_000)));
+  const launch = () => {
+    const child = spawnGuarded(command, args, env);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => (serverLog = (serverLog + chunk).slice(-2_000_000)));
+    return { child, exited };
+  };
+  let server: { child: ChildProcess; exited: Promise<void> } = launch();
 
   const connect = async (database: string) => {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'cube', database });
     await client.connect();
     return client;
   };
-  const stop = async () => {
+  const halt = async () => {
     // The guard shuts PostgreSQL down fast (SIGINT) and exits with it.
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-    await exited;
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGINT');
+    await server.exited;
+  };
+  const stop = async () => {
+    await halt();
     rmSync(root, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new PostgresUnavailableError(`PostgreSQL exited at start: ${serverLog.trim().slice(-2000)}`);
-    }
-    try {
-      const probe = await connect('postgres');
-      await probe.end();
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) {
+  const accepting = async () => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (server.child.exitCode !== null) {
         await stop();
-        throw new PostgresUnavailableError(`PostgreSQL did not accept connections within 30 s: ${String(error)}`);
+        throw new PostgresUnavailableError(`PostgreSQL exited at start: ${serverLog.trim().slice(-2000)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      try {
+        const probe = await connect('postgres');
+        await probe.end();
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          await stop();
+          throw new PostgresUnavailableError(`PostgreSQL did not accept connections within 30 s: ${String(error)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
-  }
+  };
+  await accepting();
 
   const database = options.database ?? 'cube_sample';
   const admin = await connect('postgres');
@@ -186,6 +192,11 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       };
     },
     log: () => serverLog,
+    async restart() {
+      await halt();
+      server = launch();
+      await accepting();
+    },
     stop,
   };
 }

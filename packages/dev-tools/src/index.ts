@@ -7,4 +7,5 @@
  */
 export { createManualClock, type ManualClock } from './clock.js';
 export { cubeJobsCacheDir } from './cache-dir.js';
+export { killGuarded, spawnGuarded } from './guarded.js';
 export { spawnWorkerProcess, type WorkerProcessOptions } from './worker-process.js';

@@ -1,8 +1,9 @@
 /**
- * Runs PostgreSQL for `startPostgres` (the command line is this process's arguments), which starts this
- * process with an IPC channel: when the parent goes away, however it goes (an uncaught error, SIGKILL),
- * the channel closes and PostgreSQL gets a fast shutdown, as it does on SIGINT or SIGTERM here; killed
- * after 10 s if it hangs. PostgreSQL's standard error is this process's; its exit code too.
+ * Runs a server (the command line is this process's arguments) for {@link spawnGuarded}, which starts
+ * this process with an IPC channel: when the parent goes away, however it goes (an uncaught error,
+ * SIGKILL), the channel closes and the server gets SIGINT (PostgreSQL's fast shutdown, Temporal's
+ * graceful stop), as it does on SIGINT or SIGTERM here; killed after 10 s if it hangs. The server's
+ * standard error is this process's; its exit code too.
  *
  * @module
  */
@@ -10,7 +11,7 @@ import { spawn } from 'node:child_process';
 
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
-  process.stderr.write('usage: postgres-guard <postgres command> [arguments…]\n');
+  process.stderr.write('usage: process-guard <command> [arguments…]\n');
   process.exit(2);
 }
 const server = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -18,7 +19,7 @@ let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
-  server.kill('SIGINT'); // PostgreSQL's fast shutdown (SIGTERM would wait for Cube's pooled connections)
+  server.kill('SIGINT'); // SIGTERM would make PostgreSQL wait for Cube's pooled connections
   setTimeout(() => server.kill('SIGKILL'), 10_000).unref();
 };
 process.on('SIGINT', stop);
