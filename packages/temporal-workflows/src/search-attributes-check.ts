@@ -89,11 +89,15 @@ export class CubeJobsSearchAttributesMissingError extends Error {
 
   constructor(namespace: string, missing: readonly AnySearchAttributeKey[]) {
     const listed = missing.map((key) => `${key.name} (${CLI_TYPE_NAMES[key.type]})`);
+    const cloudPairs = missing.map((key) => `--sa "${key.name}=${CLI_TYPE_NAMES[key.type]}"`).join(' ');
     super(
       `cubeJobsPlugin: searchAttributes is on, but namespace "${namespace}" lacks ${listed.join(', ')}. ` +
-        `Register them (self-hosted: \`${searchAttributesCreateCommand(namespace, missing)}\`, ` +
-        `adding --address <host:port> to each when the server is not at localhost:7233; ` +
-        `Temporal Cloud: \`tcld namespace search-attributes add\` or the Cloud UI), or turn searchAttributes off.`,
+        `Register them (self-hosted or dev server: \`${searchAttributesCreateCommand(namespace, missing)}\`, ` +
+        `adding --address <host:port> to each when the server is not at localhost:7233; with SQL visibility ` +
+        `(PostgreSQL, MySQL, SQLite) a namespace holds at most 10 Keyword and 3 of each other type, so a full ` +
+        `one refuses them until an unused attribute is removed; Elasticsearch has no such limit. ` +
+        `Temporal Cloud: \`tcld namespace search-attributes add --namespace ${namespace}.<account> ${cloudPairs}\` ` +
+        `or the Cloud UI), or turn searchAttributes off.`,
     );
     this.missing = listed;
   }

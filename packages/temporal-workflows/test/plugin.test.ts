@@ -86,14 +86,15 @@ describe('cubeJobsPlugin', () => {
     const error = await worker.run().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CubeJobsSearchAttributesMissingError);
     expect((error as CubeJobsSearchAttributesMissingError).missing).toEqual([
-      'CubeJobsPreAggregations (KeywordList)',
-      'CubeJobsCubes (KeywordList)',
-      'CubeJobsDataSources (KeywordList)',
+      'CubeJobsTargets (KeywordList)',
       'CubeJobsPhase (Keyword)',
       'CubeJobsFailedJobs (Int)',
     ]);
     expect((error as Error).message).toContain(
-      'temporal operator search-attribute create --namespace default --name CubeJobsPreAggregations --type KeywordList --name CubeJobsCubes --type KeywordList --name CubeJobsDataSources --type KeywordList',
+      'temporal operator search-attribute create --namespace default --name CubeJobsTargets --type KeywordList && temporal operator search-attribute create --namespace default --name CubeJobsPhase --type Keyword',
+    );
+    expect((error as Error).message).toContain(
+      'tcld namespace search-attributes add --namespace default.<account> --sa "CubeJobsTargets=KeywordList" --sa "CubeJobsPhase=Keyword" --sa "CubeJobsFailedJobs=Int"',
     );
     expect(worker.getState()).toBe('STOPPED');
     expect(cube.requests).toHaveLength(0);

@@ -58,16 +58,18 @@ describe('search attributes', () => {
     ]);
 
     const attributes = (await failed.describe()).typedSearchAttributes;
-    expect(attributes.get(CUBE_JOBS_SEARCH_ATTRIBUTES.preAggregations)).toEqual(['orders.by_month']);
-    expect(attributes.get(CUBE_JOBS_SEARCH_ATTRIBUTES.cubes)).toEqual(['orders']);
+    expect(attributes.get(CUBE_JOBS_SEARCH_ATTRIBUTES.targets)).toEqual([
+      'preAggregation:orders.by_month',
+      'cube:orders',
+    ]);
     expect(attributes.get(CUBE_JOBS_SEARCH_ATTRIBUTES.phase)).toBe('failed');
     expect(attributes.get(CUBE_JOBS_SEARCH_ATTRIBUTES.failedJobs)).toBe(3);
     expect((await succeeded.describe()).typedSearchAttributes.get(CUBE_JOBS_SEARCH_ATTRIBUTES.failedJobs)).toBe(0);
 
-    const ofThisTest = `WorkflowId STARTS_WITH '${prefix}' AND CubeJobsPreAggregations = 'orders.by_month'`;
+    const ofThisTest = `WorkflowId STARTS_WITH '${prefix}' AND CubeJobsTargets = 'preAggregation:orders.by_month'`;
     expect(await listIds(`${ofThisTest} AND CubeJobsPhase = 'failed'`, 1)).toEqual([failed.workflowId]);
     expect(await listIds(`${ofThisTest} AND CubeJobsPhase = 'succeeded'`, 1)).toEqual([succeeded.workflowId]);
-    expect(await listIds(`${ofThisTest} AND CubeJobsCubes = 'orders' AND CubeJobsFailedJobs > 0`, 1)).toEqual([
+    expect(await listIds(`${ofThisTest} AND CubeJobsTargets = 'cube:orders' AND CubeJobsFailedJobs > 0`, 1)).toEqual([
       failed.workflowId,
     ]);
 
