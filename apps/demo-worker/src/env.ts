@@ -46,6 +46,8 @@ const EnvSchema = z
         .optional(),
     ),
     TEMPORAL_API_KEY: optionalText,
+    TEMPORAL_DEPLOYMENT_NAME: optionalText,
+    TEMPORAL_WORKER_BUILD_ID: optionalText,
     TEMPORAL_TLS_CLIENT_CERT_PATH: optionalText,
     TEMPORAL_TLS_CLIENT_KEY_PATH: optionalText,
     CUBE_API_URL: optionalText.pipe(
@@ -90,6 +92,13 @@ const EnvSchema = z
         message: 'is required when CUBE_API_SECRET or CUBE_API_TOKEN is set',
       });
     }
+    if (Boolean(env.TEMPORAL_DEPLOYMENT_NAME) !== Boolean(env.TEMPORAL_WORKER_BUILD_ID)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_WORKER_BUILD_ID'],
+        message: 'TEMPORAL_DEPLOYMENT_NAME and TEMPORAL_WORKER_BUILD_ID go together',
+      });
+    }
     if (Boolean(env.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
       ctx.addIssue({
         code: 'custom',
@@ -112,6 +121,11 @@ export interface DemoConfig {
   /** Temporal connection, or undefined when the demo should start a dev server. */
   readonly temporal: { readonly connection: NativeConnectionOptions; readonly namespace: string } | undefined;
   readonly taskQueue: string;
+  /**
+   * The worker's Worker Deployment Version (`TEMPORAL_DEPLOYMENT_NAME` and `TEMPORAL_WORKER_BUILD_ID`, the
+   * variables the Temporal Worker Controller sets): the worker then runs versioned, builds `AUTO_UPGRADE`.
+   */
+  readonly deploymentVersion: { readonly deploymentName: string; readonly buildId: string } | undefined;
   /** Pre-bundled workflow code (`CUBE_JOBS_WORKFLOW_BUNDLE`), instead of bundling at start. */
   readonly workflowBundlePath: string | undefined;
   /** Port of the worker's `/healthz` and `/readyz` endpoint (`HEALTH_PORT`), off when unset. */
@@ -151,6 +165,10 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
   return {
     temporal,
     taskQueue: e.TEMPORAL_TASK_QUEUE ?? CUBE_JOBS_TASK_QUEUE,
+    deploymentVersion:
+      e.TEMPORAL_DEPLOYMENT_NAME && e.TEMPORAL_WORKER_BUILD_ID
+        ? { deploymentName: e.TEMPORAL_DEPLOYMENT_NAME, buildId: e.TEMPORAL_WORKER_BUILD_ID }
+        : undefined,
     workflowBundlePath: e.CUBE_JOBS_WORKFLOW_BUNDLE,
     healthPort: e.HEALTH_PORT,
     metricsPort: e.METRICS_PORT,

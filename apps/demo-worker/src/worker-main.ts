@@ -35,6 +35,7 @@ try {
   const { worker, connection } = await createDemoWorker({
     ...config.temporal,
     taskQueue: config.taskQueue,
+    deploymentVersion: config.deploymentVersion,
     cube: config.cube,
     workflowBundlePath: config.workflowBundlePath,
     searchAttributes: config.searchAttributes ?? false,

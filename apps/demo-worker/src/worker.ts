@@ -47,6 +47,11 @@ export async function createDemoWorker(options: {
   readonly searchAttributes?: boolean | undefined;
   /** More worker plugins, e.g. Temporal's OpenTelemetry plugin. */
   readonly plugins?: readonly WorkerPlugin[] | undefined;
+  /**
+   * Runs versioned under this Worker Deployment Version (see docs/deployment.md): the builds move to the
+   * deployment's current version (they declare `AUTO_UPGRADE`); other workflows pin to their version.
+   */
+  readonly deploymentVersion?: { readonly deploymentName: string; readonly buildId: string } | undefined;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await connectTemporal(options.connection);
   const worker = await Worker.create({
@@ -63,6 +68,15 @@ export async function createDemoWorker(options: {
     ],
     // A waiting build needs no cached workflow (each cached one costs about 1 MiB).
     maxCachedWorkflows: 10,
+    ...(options.deploymentVersion
+      ? {
+          workerDeploymentOptions: {
+            version: options.deploymentVersion,
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: 'PINNED' as const,
+          },
+        }
+      : {}),
   });
   return { worker, connection };
 }

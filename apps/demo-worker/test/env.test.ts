@@ -6,6 +6,7 @@ describe('readDemoConfig', () => {
     expect(readDemoConfig({})).toEqual({
       temporal: undefined,
       taskQueue: 'cube-jobs',
+      deploymentVersion: undefined,
       cube: undefined,
       workflowBundlePath: undefined,
       healthPort: undefined,
@@ -39,8 +40,16 @@ describe('readDemoConfig', () => {
     });
   });
 
+  test("reads the worker's deployment version, as the Temporal Worker Controller sets it", () => {
+    expect(
+      readDemoConfig({ TEMPORAL_DEPLOYMENT_NAME: 'cube-jobs', TEMPORAL_WORKER_BUILD_ID: '2026-12-03.1' })
+        .deploymentVersion,
+    ).toEqual({ deploymentName: 'cube-jobs', buildId: '2026-12-03.1' });
+  });
+
   test.each([
     [{ TEMPORAL_ADDRESS: 'http://localhost:7233' }, 'TEMPORAL_ADDRESS'],
+    [{ TEMPORAL_DEPLOYMENT_NAME: 'cube-jobs' }, 'TEMPORAL_WORKER_BUILD_ID'],
     [{ TEMPORAL_TASK_QUEUE: 'has spaces' }, 'TEMPORAL_TASK_QUEUE'],
     [{ CUBE_API_URL: 'cube:4000' }, 'CUBE_API_URL'],
     [{ CUBE_API_URL: 'http://localhost:4000/cubejs-api' }, 'CUBE_API_SECRET'],

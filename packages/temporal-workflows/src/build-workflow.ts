@@ -12,7 +12,7 @@
  * @module
  */
 import { CubeJobsValidationError, type PreAggregationSelector } from '@cube-jobs/core/protocol';
-import { ApplicationFailure, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setWorkflowOptions, sleep, workflowInfo } from '@temporalio/workflow';
 import { triggerActivity } from './activity-options.js';
 import { BuildBookkeeping } from './build-bookkeeping.js';
 import {
@@ -182,3 +182,18 @@ function resultOf(state: BuildState): BuildPreAggregationsResult {
     durationMs: finishedAtMs - state.startedAtMs,
   };
 }
+
+/**
+ * The versioning behavior of a build: on a versioned worker (one with a deployment version) it moves to the
+ * deployment's current version at its next workflow task (`AUTO_UPGRADE`), whatever the worker's default:
+ * a build can wait for hours, and a pinned one would keep the old version's workers running until it ends.
+ * Its code stays replay-compatible across versions (the recorded histories under test/histories are
+ * replayed by every version), and its wait resumes on the new version's worker from its heartbeat, without
+ * posting again. On an unversioned worker it declares nothing: Temporal Server 1.32 rejects a workflow task
+ * that names a behavior without versioned deployment options. See docs/deployment.md.
+ */
+export function buildVersioning(): { versioningBehavior?: 'AUTO_UPGRADE' } {
+  return workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {};
+}
+
+setWorkflowOptions(buildVersioning, buildPreAggregations);

@@ -95,8 +95,19 @@ class CubeJobsPlugin extends SimplePlugin {
     }
   }
 
-  /** Appends the activities; adds `buildPreAggregations` when the worker has no workflow code of its own. */
+  /**
+   * Appends the activities; adds `buildPreAggregations` when the worker has no workflow code of its own.
+   * Refuses a deployment version without versioning: builds on a worker with a deployment version declare
+   * `AUTO_UPGRADE`, which the server rejects at every workflow task unless versioning is on.
+   */
   override configureWorker(options: WorkerOptions): WorkerOptions {
+    if (options.workerDeploymentOptions && !options.workerDeploymentOptions.useWorkerVersioning) {
+      throw new TypeError(
+        'cubeJobsPlugin: workerDeploymentOptions names a version but useWorkerVersioning is false. Builds on a ' +
+          "worker with a deployment version declare versioningBehavior 'AUTO_UPGRADE', which Temporal rejects " +
+          'without versioning: set useWorkerVersioning: true (see docs/deployment.md) or leave workerDeploymentOptions out.',
+      );
+    }
     const configured = super.configureWorker(options);
     if (!this.#registerWorkflows || hasWorkflowCode(configured)) return configured;
     return { ...configured, workflowsPath };

@@ -25,9 +25,10 @@ import {
   isCancellation,
   log,
   setHandler,
+  setWorkflowOptions,
   workflowInfo,
 } from '@temporalio/workflow';
-import { buildPreAggregations } from './build-workflow.js';
+import { buildPreAggregations, buildVersioning } from './build-workflow.js';
 import { describeSelector } from './summaries.js';
 import type { BuildPolicy, BuildPreAggregationsInput, BuildWaitOptions } from './types.js';
 
@@ -158,3 +159,6 @@ export async function refreshPreAggregations(input: RefreshPreAggregationsInput)
   await condition(allHandlersFinished);
   return { requested, covered, builds };
 }
+
+// Like the build it starts, a refresh workflow moves to the current deployment version on a versioned worker.
+setWorkflowOptions(buildVersioning, refreshPreAggregations);
