@@ -11,20 +11,17 @@
  *
  * @module
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { killGuarded, spawnGuarded } from '@cube-jobs/dev-tools';
 import { startPostgres, type StartedPostgres } from '@cube-jobs/sample-cube';
 import { freePort } from '@cube-jobs/testing';
 import { Connection } from '@temporalio/client';
 import Long from 'long';
-import { resolveTemporalServer, TEMPORAL_SERVER_VERSION } from './server-binaries.js';
-
-const run = promisify(execFile);
+import { dynamicConfig, freeMembershipPort, serverConfig, type ServiceProcess } from './cluster-config.js';
+import { resolveTemporalServer, setUpSchema, TEMPORAL_SERVER_VERSION } from './server-binaries.js';
 
 /** Options of {@link startTemporalCluster}. */
 export interface TemporalClusterOptions {
@@ -67,140 +64,6 @@ export interface TemporalCluster {
   logTail(lines?: number): string;
   /** Stops the services and PostgreSQL, and removes their files. */
   stop(): Promise<void>;
-}
-
-/** One server process: its name, the services it runs and the ports of its service. */
-interface ServiceProcess {
-  readonly name: string;
-  readonly service: 'frontend' | 'history' | 'matching' | 'worker';
-  readonly grpcPort: number;
-  readonly membershipPort: number;
-  readonly httpPort?: number;
-}
-
-/** The dynamic configuration every service reads: what the integration uses, on. */
-function dynamicConfig(httpAddress: string): Record<string, unknown> {
-  const on = [{ value: true }];
-  return {
-    'limit.maxIDLength': [{ value: 255 }],
-    // Worker Deployment Versioning (rolling upgrades) and its APIs.
-    'system.enableDeploymentVersions': on,
-    'system.enableDeployments': on,
-    'frontend.workerVersioningWorkflowAPIs': on,
-    'frontend.workerVersioningDataAPIs': on,
-    'frontend.workerVersioningRuleAPIs': on,
-    // Nexus: the callback of an async operation reaches this cluster's frontend over HTTP.
-    'component.nexusoperations.callback.endpoint.template': [
-      { value: `http://${httpAddress}/namespaces/{{.NamespaceName}}/nexus/callback` },
-    ],
-    'callback.allowedAddresses': [{ value: [{ Pattern: '*', AllowInsecure: true }] }],
-    // Tests register the namespace and its search attributes, then use them at once.
-    'system.forceSearchAttributesCacheRefreshOnRead': on,
-    'system.namespaceCacheRefreshInterval': [{ value: '1s' }],
-  };
-}
-
-/** The server's configuration for one process (JSON is YAML). */
-function serverConfig(
-  process: ServiceProcess,
-  all: readonly ServiceProcess[],
-  postgres: StartedPostgres,
-  files: { readonly dynamicConfig: string; readonly log: string },
-  historyShards: number,
-): Record<string, unknown> {
-  const datastore = (databaseName: string, maxConns: number) => ({
-    sql: {
-      pluginName: 'postgres12',
-      databaseName,
-      connectAddr: `127.0.0.1:${postgres.port}`,
-      connectProtocol: 'tcp',
-      user: postgres.user,
-      password: '',
-      maxConns,
-      maxIdleConns: maxConns,
-      maxConnLifetime: '1h',
-    },
-  });
-  const frontend = all.find((p) => p.service === 'frontend');
-  const rpc = (p: ServiceProcess) => ({
-    rpc: {
-      grpcPort: p.grpcPort,
-      membershipPort: p.membershipPort,
-      bindOnLocalHost: true,
-      ...(p.httpPort === undefined ? {} : { httpPort: p.httpPort }),
-    },
-  });
-  return {
-    log: { stdout: false, level: 'warn', outputFile: files.log },
-    persistence: {
-      defaultStore: 'postgres-default',
-      visibilityStore: 'postgres-visibility',
-      numHistoryShards: historyShards,
-      datastores: {
-        'postgres-default': datastore('temporal', 20),
-        'postgres-visibility': datastore('temporal_visibility', 4),
-      },
-    },
-    global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
-    // Every process lists every service (membership tracks those listed) and starts its own; a history
-    // host lists its own ports, the others name the first host's (they find each host through membership).
-    services: Object.fromEntries(
-      all
-        .filter(
-          (p) =>
-            p.service !== 'history' ||
-            p === (process.service === 'history' ? process : all.find((h) => h.service === 'history')),
-        )
-        .map((p) => [p.service, rpc(p)]),
-    ),
-    clusterMetadata: {
-      enableGlobalNamespace: false,
-      failoverVersionIncrement: 10,
-      masterClusterName: 'active',
-      currentClusterName: 'active',
-      clusterInformation: {
-        active: {
-          enabled: true,
-          initialFailoverVersion: 1,
-          rpcName: 'frontend',
-          rpcAddress: `127.0.0.1:${frontend?.grpcPort}`,
-        },
-      },
-    },
-    dcRedirectionPolicy: { policy: 'noop' },
-    dynamicConfigClient: { filepath: files.dynamicConfig, pollInterval: '10s' },
-  };
-}
-
-/** Whether `port` can be bound on 127.0.0.1 now. */
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * A free port for membership (ringpop): below 32768, because Temporal's SQL schema keeps it in a
- * `smallint` column (an ephemeral port from the kernel makes every service exit with "value out of range").
- */
-async function freeMembershipPort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (!taken.has(port) && (await canBind(port))) {
-      taken.add(port);
-      return port;
-    }
-  }
-}
-
-/** Creates a database and its schema with `temporal-sql-tool` (schemas embedded in the tool). */
-async function setUpSchema(sqlTool: string, postgres: StartedPostgres, database: string, schemaName: string) {
-  const common = ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(postgres.port), '-u', postgres.user];
-  if (database !== postgres.database) await run(sqlTool, [...common, '--db', database, 'create-database']);
-  await run(sqlTool, [...common, '--db', database, 'setup-schema', '-v', '0.0']);
-  await run(sqlTool, [...common, '--db', database, 'update-schema', '--schema-name', schemaName]);
 }
 
 /** Whether a gRPC error says the server is not there yet (as opposed to answering). */

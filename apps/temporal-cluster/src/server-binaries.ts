@@ -2,7 +2,7 @@
  * The Temporal server and its SQL schema tool, built from the official Go module
  * (`go.temporal.io/server` v1.32.0: `cmd/server` and `cmd/tools/sql`, schemas embedded) into the
  * project's cache outside the clone, once, the way `resolveTemporalCli` builds the CLI. Nothing is
- * downloaded but Go modules.
+ * downloaded but Go modules. `setUpSchema` creates a database's schema with the tool.
  *
  * @module
  */
@@ -11,6 +11,7 @@ import { access, constants, mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cubeJobsCacheDir } from '@cube-jobs/dev-tools';
+import type { StartedPostgres } from '@cube-jobs/sample-cube';
 
 const execFileAsync = promisify(execFile);
 
@@ -27,13 +28,17 @@ export interface TemporalServerBinaries {
   readonly source: 'cache' | 'built';
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether every path is an executable file. */
+async function allExecutable(...paths: string[]): Promise<boolean> {
+  const checks = await Promise.all(
+    paths.map((path) =>
+      access(path, constants.X_OK).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  return checks.every(Boolean);
 }
 
 /**
@@ -49,7 +54,7 @@ export async function resolveTemporalServer(
   const binDir = join(home, 'bin');
   const server = join(binDir, 'temporal-server');
   const sqlTool = join(binDir, 'temporal-sql-tool');
-  if ((await isExecutable(server)) && (await isExecutable(sqlTool))) return { server, sqlTool, source: 'cache' };
+  if (await allExecutable(server, sqlTool)) return { server, sqlTool, source: 'cache' };
   log(
     `Building Temporal Server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool from their Go module into ${binDir} (about 5 minutes, once)…`,
   );
@@ -79,4 +84,12 @@ export async function resolveTemporalServer(
   }
   log(`Built ${server} and ${sqlTool}`);
   return { server, sqlTool, source: 'built' };
+}
+
+/** Creates a database and its schema with `temporal-sql-tool` (schemas embedded in the tool). */
+export async function setUpSchema(sqlTool: string, postgres: StartedPostgres, database: string, schemaName: string) {
+  const common = ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(postgres.port), '-u', postgres.user];
+  if (database !== postgres.database) await execFileAsync(sqlTool, [...common, '--db', database, 'create-database']);
+  await execFileAsync(sqlTool, [...common, '--db', database, 'setup-schema', '-v', '0.0']);
+  await execFileAsync(sqlTool, [...common, '--db', database, 'update-schema', '--schema-name', schemaName]);
 }
