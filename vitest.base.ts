@@ -3,7 +3,7 @@
  * its own. Suites that start Temporal or Cube run in the `forks` pool (Temporal's native bridge and
  * worker threads misbehave in vitest's `threads` pool), one file at a time on 2 cores.
  */
-import { defineConfig, type ViteUserConfig } from 'vitest/config';
+import { configDefaults, defineConfig, type ViteUserConfig } from 'vitest/config';
 
 /** What differs between workspaces. */
 export interface WorkspaceTestOptions {
@@ -12,6 +12,8 @@ export interface WorkspaceTestOptions {
   readonly testTimeout?: number;
   readonly hookTimeout?: number;
   readonly globalSetup?: string[];
+  /** Test files left out of this run (beside vitest's defaults). */
+  readonly exclude?: string[];
 }
 
 export function workspaceTestConfig(options: WorkspaceTestOptions = {}): ViteUserConfig {
@@ -19,6 +21,7 @@ export function workspaceTestConfig(options: WorkspaceTestOptions = {}): ViteUse
     test: {
       environment: 'node',
       include: ['test/**/*.test.ts'],
+      exclude: [...configDefaults.exclude, ...(options.exclude ?? [])],
       // The JSON report feeds the run-wide summary line printed by scripts/test-summary.mjs.
       reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
       pool: 'forks',

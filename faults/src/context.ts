@@ -1,6 +1,6 @@
 /**
- * What every fault case shares: the Temporal dev server (with a database file, so it can be restarted)
- * and a client for it, the fake Cubes started so far, everything produced for the final secret scan,
+ * What every fault case shares: the Temporal server (the dev server with a database file, or the
+ * production-shaped cluster on PostgreSQL with `--temporal=cluster`; either can be restarted) and a client for it, the fake Cubes started so far, everything produced for the final secret scan,
  * and helpers to start workers and builds. One {@link FaultSuite} is created by `main.ts` and handed
  * to each case; nothing here runs at import.
  *
@@ -15,7 +15,8 @@ import { workflowsPath } from '@cube-jobs/temporal-workflows';
 import { buildPreAggregations, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { spawnWorkerProcess } from '@cube-jobs/dev-tools';
 import { startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
-import { startDevServer, type DevServer } from '@cube-jobs/testing/temporal';
+import { startTemporalCluster } from '@cube-jobs/temporal-cluster';
+import { startDevServer } from '@cube-jobs/testing/temporal';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 
@@ -83,11 +84,56 @@ export function duplicatePostsOf(posts: readonly number[]): number {
   return posts.reduce((n, p) => n + Math.max(0, p - 1), 0);
 }
 
+/** Which Temporal the suite runs on. */
+export type TemporalKind = 'dev-server' | 'cluster';
+
+/** The Temporal server under test: its frontend, and how to restart and stop it. */
+export interface TemporalUnderTest {
+  readonly kind: TemporalKind;
+  /** gRPC address of the frontend. */
+  readonly address: string;
+  /** What a restart restarts, for the report. */
+  readonly restartNote: string;
+  /** Stops it and starts it again on the same ports and data (the cluster: its PostgreSQL too). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the dev server (a database file in `dataDir`) or the cluster (PostgreSQL, several history hosts). */
+async function startTemporal(kind: TemporalKind, dataDir: string): Promise<TemporalUnderTest> {
+  if (kind === 'cluster') {
+    const cluster = await startTemporalCluster({ log: (message) => say(message) });
+    return {
+      kind,
+      address: cluster.address,
+      restartNote: 'every service and PostgreSQL, same ports and databases',
+      restart: () => cluster.restart({ postgres: true }),
+      stop: () => cluster.stop(),
+    };
+  }
+  const dbFilename = join(dataDir, 'temporal.db');
+  let server = await startDevServer({ dbFilename });
+  return {
+    kind,
+    get address() {
+      return server.address;
+    },
+    restartNote: 'same port and database file',
+    async restart() {
+      const { port, uiPort } = server;
+      await server.stop();
+      await sleep(1000);
+      server = await startDevServer({ port, uiPort, dbFilename });
+    },
+    stop: () => server.stop(),
+  };
+}
+
 /** The suite's shared state and helpers. */
 export class FaultSuite {
   /** Everything produced, for the final secret scan. */
   readonly produced = { errors: [] as string[], secrets: new Set<string>([TEMPORAL_API_KEY]), fakes: [] as FakeCube[] };
-  private current: { server: DevServer; connection: Connection; client: Client } | undefined;
+  private current: { server: TemporalUnderTest; connection: Connection; client: Client } | undefined;
 
   private constructor(
     /** Where the dev server keeps its database file. */
@@ -96,15 +142,15 @@ export class FaultSuite {
     readonly logs: readonly string[],
   ) {}
 
-  /** Starts the dev server and connects a client. */
-  static async start(dataDir: string, logs: readonly string[]): Promise<FaultSuite> {
+  /** Starts the Temporal server and connects a client. */
+  static async start(dataDir: string, logs: readonly string[], kind: TemporalKind = 'dev-server'): Promise<FaultSuite> {
     const suite = new FaultSuite(dataDir, logs);
-    const server = await startDevServer({ dbFilename: join(dataDir, 'temporal.db') });
+    const server = await startTemporal(kind, dataDir);
     suite.current = { server, ...(await FaultSuite.connect(server)) };
     return suite;
   }
 
-  private static async connect(server: DevServer): Promise<{ connection: Connection; client: Client }> {
+  private static async connect(server: TemporalUnderTest): Promise<{ connection: Connection; client: Client }> {
     const connection = await Connection.connect({ address: server.address, apiKey: TEMPORAL_API_KEY, tls: false });
     return { connection, client: new Client({ connection }) };
   }
@@ -114,24 +160,19 @@ export class FaultSuite {
     return this.current;
   }
 
-  /** The dev server. */
-  get server(): DevServer {
+  /** The Temporal server. */
+  get server(): TemporalUnderTest {
     return this.running.server;
   }
 
-  /** A client of the dev server (a new one after {@link restartServer}). */
+  /** A client of the server (a new one after {@link reconnect}). */
   get client(): Client {
     return this.running.client;
   }
 
-  /** Restarts the dev server on the same ports and database file, then connects a new client. */
+  /** Restarts the server on the same ports and data (the cluster: its PostgreSQL too). */
   async restartServer(): Promise<void> {
-    const { server, connection } = this.running;
-    const { port, uiPort } = server;
-    await server.stop();
-    await sleep(1000);
-    const restarted = await startDevServer({ port, uiPort, dbFilename: join(this.dataDir, 'temporal.db') });
-    this.current = { server: restarted, connection, client: this.running.client };
+    await this.running.server.restart();
   }
 
   /** Replaces the client with a fresh connection (after a restart, the old one may be broken). */
@@ -141,7 +182,7 @@ export class FaultSuite {
     this.current = { server, ...(await FaultSuite.connect(server)) };
   }
 
-  /** Stops every fake Cube and the dev server. */
+  /** Stops every fake Cube and the server. */
   async stop(): Promise<void> {
     const current = this.current;
     this.current = undefined;

@@ -6,7 +6,9 @@
  * leaks) and exits non-zero on any lost build, duplicate POST, hang or leak.
  *
  * One file per case under `cases/`; what they share is in `context.ts`.
- * `--only=<key>,<key>` runs some of the cases (and the secret scan).
+ * `--only=<key>,<key>` runs some of the cases (and the secret scan). `--temporal=cluster` runs them on the
+ * production-shaped cluster (Temporal Server on PostgreSQL, several history hosts; `npm run test:cluster`
+ * runs the many-workers and restart cases there) instead of the dev server.
  *
  * @module
  */
@@ -87,7 +89,14 @@ function report(results: readonly CaseResult[], elapsedMs: number): number {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, temporal: { type: 'string', default: 'dev-server' } },
+  });
+  const kind = values.temporal;
+  if (kind !== 'dev-server' && kind !== 'cluster') {
+    say(`--temporal must be dev-server or cluster, got ${kind}`);
+    return 2;
+  }
   const only = values.only?.split(',');
   const unknown = only?.filter((key) => !CASES.some(([name]) => name === key)) ?? [];
   if (unknown.length > 0) {
@@ -98,10 +107,14 @@ async function main(): Promise<number> {
   const logs: string[] = [];
   captureLogs(logs);
   const dataDir = mkdtempSync(join(tmpdir(), 'cube-jobs-faults-'));
-  const suite = await FaultSuite.start(dataDir, logs);
+  const suite = await FaultSuite.start(dataDir, logs, kind);
   const results: CaseResult[] = [];
   try {
-    say('cube-jobs fault suite: real Temporal dev server, fake Cube over loopback');
+    say(
+      kind === 'cluster'
+        ? 'cube-jobs fault suite: Temporal cluster (PostgreSQL, two history hosts), fake Cube over loopback'
+        : 'cube-jobs fault suite: real Temporal dev server, fake Cube over loopback',
+    );
     for (const [key, run] of CASES) {
       if (only && !only.includes(key)) continue;
       const errorsBefore = suite.produced.errors.length;

@@ -1,12 +1,13 @@
 /**
- * Fault case: the Temporal dev server restarts mid-build (same port and database file).
+ * Fault case: the Temporal server restarts mid-build: the dev server (same port and database file), or,
+ * with `--temporal=cluster`, every service of the cluster and its PostgreSQL.
  *
  * @module
  */
 import type { CaseResult, FaultSuite } from '../context.js';
 import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep } from '../context.js';
 
-/** 4. The Temporal server restarts (same database file) mid-build. */
+/** 4. The Temporal server restarts mid-build (the cluster: with its PostgreSQL). */
 export async function temporalRestart(suite: FaultSuite): Promise<CaseResult> {
   const cube = await suite.fake({ buildDurationMs: 8000 });
   const taskQueue = 'faults-temporal-restart';
@@ -25,11 +26,14 @@ export async function temporalRestart(suite: FaultSuite): Promise<CaseResult> {
   await running;
   await connection.close();
   return {
-    name: 'Temporal dev server restarted mid-build',
+    name:
+      suite.server.kind === 'cluster'
+        ? 'Temporal cluster and its PostgreSQL restarted mid-build'
+        : 'Temporal dev server restarted mid-build',
     runs: ids.length,
     completed: outcomes.filter((o) => o === 'ok').length,
     duplicatePosts: duplicatePostsOf(postsPerBuild(cube, ids)),
-    note: 'same port and database file',
+    note: suite.server.restartNote,
     ok: true,
   };
 }

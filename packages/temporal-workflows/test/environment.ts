@@ -1,12 +1,13 @@
 /**
- * Shared test plumbing: a real Temporal dev server, the fake Cube, real activities, a bundled workflow.
+ * Shared test plumbing: a real Temporal dev server (or the cluster, in `npm run test:cluster`), the fake
+ * Cube, real activities, a bundled workflow.
  */
 import { randomUUID } from 'node:crypto';
 import { createCubeJobsClient, type CubeJobsClient, type CubeJobsClientOptions } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
 import { startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
 import { createLocalTestEnvironment } from '@cube-jobs/testing/temporal';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
   Runtime,
@@ -42,11 +43,18 @@ export function quietRuntime(): void {
   });
 }
 
-/** Starts a local dev server from the resolved binary (again, if it misses the SDK's start-up window). */
+/**
+ * Starts a local dev server from the resolved binary (again, if it misses the SDK's start-up window), or,
+ * in a run on the cluster (`npm run test:cluster`), connects to its `default` namespace, where the global
+ * setup registered every cube-jobs search attribute.
+ */
 export async function startTemporal(
   server: { searchAttributes?: AnySearchAttributeKey[] } = {},
 ): Promise<TestWorkflowEnvironment> {
   quietRuntime();
+  const cluster = inject('temporalCluster');
+  if (cluster)
+    return TestWorkflowEnvironment.createFromExistingServer({ address: cluster.address, namespace: 'default' });
   return createLocalTestEnvironment({ server: { ...server, executable: inject('temporalExecutable') } });
 }
 

@@ -217,17 +217,14 @@ describe('requestRefresh', () => {
       expect(posts(cube)).toHaveLength(5);
       const refresh = build.env.client.workflow.getHandle(refreshWorkflowId(selector, { deployment }));
       await until(async () => (await refresh.query(getRefreshState)).covered === 5);
-      // Five builds at two per run: at least three runs, once the (eventually consistent) visibility store lists them.
+      // Five builds at two per run: at least three runs, counted back from the current one through each
+      // run's start event (history, not the eventually consistent visibility store).
       const runs = new Set<string>();
-      const listRuns = async () => {
-        for await (const execution of build.env.client.workflow.list({
-          query: `WorkflowId = '${refresh.workflowId}'`,
-        })) {
-          runs.add(execution.runId);
-        }
-        return runs.size >= 3;
-      };
-      await until(listRuns).catch(() => undefined);
+      for (let runId: string | undefined = (await refresh.describe()).runId; runId;) {
+        runs.add(runId);
+        const history = await build.env.client.workflow.getHandle(refresh.workflowId, runId).fetchHistory();
+        runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+      }
       expect(runs.size).toBeGreaterThanOrEqual(3);
     });
   }, 120_000);
