@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Prints one closing line for the whole run, "N passed, N failed, N skipped", from the JSON report
 // each workspace's vitest writes (.vitest-results.json). Exits 1 if a report is missing or a test failed.
+// The workspaces are those `npm test` runs: a vitest config and a `test` script (apps/temporal-cluster has
+// only `test:cluster`, run by `npm run test:cluster`).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -8,7 +10,8 @@ const root = new URL('..', import.meta.url).pathname;
 const workspaces = ['packages', 'apps', 'bench']
   .filter((dir) => existsSync(join(root, dir)))
   .flatMap((dir) => readdirSync(join(root, dir)).map((name) => join(root, dir, name)))
-  .filter((dir) => existsSync(join(dir, 'vitest.config.ts')));
+  .filter((dir) => existsSync(join(dir, 'vitest.config.ts')))
+  .filter((dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test !== undefined);
 
 let passed = 0;
 let failed = 0;
