@@ -207,6 +207,12 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       }),
     );
   };
+  /** Stops the services and PostgreSQL, and removes the cluster's files. */
+  const stopAll = async () => {
+    await halt();
+    await postgres.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
   const ready = async (registerNamespace: boolean) => {
     const connection = Connection.lazy({ address });
     try {
@@ -257,9 +263,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
   try {
     await ready(true);
   } catch (error) {
-    await halt();
-    await postgres.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stopAll();
     throw error;
   }
   log(
@@ -286,10 +290,6 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       launch();
       await ready(false);
     },
-    async stop() {
-      await halt();
-      await postgres.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: stopAll,
   };
 }
