@@ -163,6 +163,35 @@ function otherLines(results: BenchResults): void {
   );
 }
 
+/** The fleet's goal: every build waiting at once on one worker, each posted once, Cube and memory within bounds. */
+function fleetGoal(fleet: LoadRunResult): void {
+  const onePostEach = fleet.posts === fleet.builds;
+  goal(
+    fleet.succeeded === fleet.builds &&
+      onePostEach &&
+      fleet.peakStatusRequestsPerSecond <= 10 &&
+      fleet.peakWaiting === fleet.builds &&
+      fleet.peakRssBytes <= 512 * 1024 * 1024,
+    `${fleet.builds.toLocaleString('en')} concurrent builds on one worker, all waiting at once: all succeed, 1 post each, ≤ 10 status requests/s, worker RSS ≤ 512 MiB (measured: ${fleet.succeeded}/${fleet.builds}, ${fleet.posts} posts, ${fleet.peakStatusRequestsPerSecond}/s, ${fleet.peakWaiting} waiting at once, ${formatBytes(fleet.peakRssBytes)})`,
+  );
+}
+
+/** The fleet run alone (`--fleet`): its line, its outcomes and its goal. */
+export function fleetReport(fleet: LoadRunResult): void {
+  say();
+  say(
+    `Fleet: ${fleet.builds} builds of ${fleet.partitions} partitions started at once on one worker, each ${formatMs(fleet.buildMs)} (real time):`,
+  );
+  say(
+    '  mode             builds  posts  status requests  peak gets/s  429s  p95 detect  heartbeats  writes/b-min  max waiting  worker RSS     CPU     wall',
+  );
+  say(loadLine(fleet, 'fleet, shared'));
+  say(`  outcomes: ${outcomeLine(fleet)}`);
+  say();
+  say('Goal:');
+  fleetGoal(fleet);
+}
+
 /** The 1,000-build goals, judged on however many builds this run started (fewer in quick mode). */
 function loadGoals(results: BenchResults): void {
   const { shared, independent } = results.load;
@@ -184,16 +213,7 @@ function loadGoals(results: BenchResults): void {
     shared.rateLimited === 0 && shared.succeeded === shared.builds,
     `Cube Cloud's limit enforced, maxRequestsPerSecond 100: zero 429s, every build succeeds (measured: ${shared.rateLimited} 429s, ${shared.succeeded}/${shared.builds}; independent waits, unlimited: ${independent.rateLimited} 429s)`,
   );
-  const fleet = results.fleet;
-  const onePostEach = fleet.posts === fleet.builds;
-  goal(
-    fleet.succeeded === fleet.builds &&
-      onePostEach &&
-      fleet.peakStatusRequestsPerSecond <= 10 &&
-      fleet.peakWaiting === fleet.builds &&
-      fleet.peakRssBytes <= 512 * 1024 * 1024,
-    `${fleet.builds.toLocaleString('en')} concurrent builds on one worker, all waiting at once: all succeed, 1 post each, ≤ 10 status requests/s, worker RSS ≤ 512 MiB (measured: ${fleet.succeeded}/${fleet.builds}, ${fleet.posts} posts, ${fleet.peakStatusRequestsPerSecond}/s, ${fleet.peakWaiting} waiting at once, ${formatBytes(fleet.peakRssBytes)})`,
-  );
+  fleetGoal(results.fleet);
   const ours = results.temporalCost.find((f) => f.design === 'cube-jobs');
   if (ours) {
     goal(
