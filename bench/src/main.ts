@@ -98,6 +98,11 @@ async function main(): Promise<void> {
   const bundlePath = join(bundleDir, 'workflows.js');
   writeFileSync(bundlePath, bundle.code);
   const startedAt = new Date().toISOString();
+  /** Stops the dev server and removes the bundle's folder. */
+  const cleanUp = async (): Promise<void> => {
+    await env.teardown();
+    rmSync(bundleDir, { recursive: true, force: true });
+  };
   /** The fleet: thousands of builds waiting at once on one worker, through the shared poller. */
   const runFleet = async (): Promise<LoadRunResult> => {
     const fleetBuilds = smoke ? SMOKE_BUILDS : FLEET_BUILDS[quick ? 'quick' : 'full'];
@@ -117,8 +122,7 @@ async function main(): Promise<void> {
     try {
       fleetReport(await runFleet());
     } finally {
-      await env.teardown();
-      rmSync(bundleDir, { recursive: true, force: true });
+      await cleanUp();
     }
     say(`\nFleet run alone: its figures are not written (${formatMs(Date.now() - started)} in all).`);
     return;
@@ -163,8 +167,7 @@ async function main(): Promise<void> {
       parse,
     };
   } finally {
-    await env.teardown();
-    rmSync(bundleDir, { recursive: true, force: true });
+    await cleanUp();
   }
   const complete: BenchResults = { ...results, durationMs: Date.now() - started };
   report(complete, LATENCY_BUILDS);

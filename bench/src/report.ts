@@ -97,6 +97,10 @@ function costLine(f: TemporalCostFigures): string {
   return `  ${f.design.padEnd(22)} ${cells}`;
 }
 
+/** The header of {@link loadLine}'s columns. */
+const LOAD_HEADER =
+  '  mode             builds  posts  status requests  peak gets/s  429s  p95 detect  heartbeats  writes/b-min  max waiting  worker RSS     CPU     wall';
+
 function loadLine(run: LoadRunResult, label: string = run.mode): string {
   const cells = row([
     [`${run.succeeded}/${run.builds}`, 9],
@@ -124,9 +128,7 @@ function loadLines(results: BenchResults): void {
   say(
     "against a fake Cube that enforces Cube Cloud's rate limit (100 requests/s, bursts to 1,000); then the fleet run:",
   );
-  say(
-    '  mode             builds  posts  status requests  peak gets/s  429s  p95 detect  heartbeats  writes/b-min  max waiting  worker RSS     CPU     wall',
-  );
+  say(LOAD_HEADER);
   for (const mode of LOAD_MODES) say(loadLine(results.load[mode]));
   say(loadLine(results.fleet, 'fleet, shared'));
   say("Outcomes from Temporal's record (close status of every build; failures by type) and what the harness's");
@@ -182,9 +184,7 @@ export function fleetReport(fleet: LoadRunResult): void {
   say(
     `Fleet: ${fleet.builds} builds of ${fleet.partitions} partitions started at once on one worker, each ${formatMs(fleet.buildMs)} (real time):`,
   );
-  say(
-    '  mode             builds  posts  status requests  peak gets/s  429s  p95 detect  heartbeats  writes/b-min  max waiting  worker RSS     CPU     wall',
-  );
+  say(LOAD_HEADER);
   say(loadLine(fleet, 'fleet, shared'));
   say(`  outcomes: ${outcomeLine(fleet)}`);
   say();
