@@ -40,6 +40,8 @@ export interface StartPostgresOptions {
   readonly seed?: boolean;
   /** Log every statement to the server log (`log_statement=all`). @default false */
   readonly logStatements?: boolean;
+  /** Connections the server accepts (`max_connections`). @default 100 */
+  readonly maxConnections?: number;
 }
 
 /** A running PostgreSQL. */
@@ -105,6 +107,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     'listen_addresses=127.0.0.1',
     '-c',
     'fsync=off',
+    '-c',
+    `max_connections=${options.maxConnections ?? 100}`,
     ...(options.logStatements ? ['-c', 'log_statement=all'] : []),
   ]);
   let serverLog = '';

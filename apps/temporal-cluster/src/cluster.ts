@@ -73,20 +73,60 @@ function notReady(error: unknown): boolean {
   return code === 14 || code === 4 || code === 13 || code === 5;
 }
 
-/** Retries `attempt` while the cluster is coming up (not ready), for at most `timeoutMs`. */
+/** How long each step of coming up (frontend, namespace, history, visibility) may take (a few seconds here). */
+const READY_STEP_TIMEOUT_MS = 60_000;
+
+/**
+ * How many times the services are started before the cluster is given up: a service that exits, or a
+ * cluster that does not come up in time, has every service stopped and started again (on the same ports
+ * and databases), as an orchestrator restarts a failing deployment.
+ */
+const START_ATTEMPTS = 3;
+
+/**
+ * Settles as `attempt` does, unless `exited` names a service that stopped first (checked every 250 ms):
+ * then aborts the attempt, waits for it to end, and rejects with that.
+ */
+async function unlessExited<T>(
+  attempt: (signal: AbortSignal) => Promise<T>,
+  exited: () => string | undefined,
+): Promise<T> {
+  const abort = new AbortController();
+  const pending = attempt(abort.signal);
+  let timer: NodeJS.Timeout | undefined;
+  const exit = new Promise<string>((resolve) => {
+    timer = setInterval(() => {
+      const gone = exited();
+      if (gone !== undefined) resolve(gone);
+    }, 250);
+  });
+  try {
+    const first = await Promise.race([pending.then((value) => ({ value })), exit]);
+    if (typeof first !== 'string') return first.value;
+    abort.abort();
+    await pending.catch(() => {});
+    throw new Error(first);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Retries `attempt` while the cluster is coming up (not ready), for at most {@link READY_STEP_TIMEOUT_MS};
+ * gives up at once when `exited` names a service that stopped.
+ */
 async function whenReady<T>(
   what: string,
-  timeoutMs: number,
-  attempt: () => Promise<T>,
-  logTail: () => string,
+  attempt: (signal: AbortSignal) => Promise<T>,
+  exited: () => string | undefined,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + READY_STEP_TIMEOUT_MS;
   for (;;) {
     try {
-      return await attempt();
+      return await unlessExited(attempt, exited);
     } catch (error) {
-      if (!notReady(error) || Date.now() > deadline) {
-        throw new Error(`The Temporal cluster is not ready (${what}): ${(error as Error).message}\n${logTail()}`, {
+      if (!notReady(error) || exited() !== undefined || Date.now() > deadline) {
+        throw new Error(`The Temporal cluster is not ready (${what}): ${(error as Error).message}`, {
           cause: error,
         });
       }
@@ -105,11 +145,14 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
   const historyHosts = options.historyHosts ?? 2;
   const historyShards = options.historyShards ?? 4;
   const namespace = options.namespace ?? 'default';
-  if (!Number.isInteger(historyHosts) || historyHosts < 1) {
-    throw new TypeError(`historyHosts: expected an integer ≥ 1, got ${String(historyHosts)}`);
+  for (const [name, value] of Object.entries({ historyHosts, historyShards })) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new TypeError(`${name}: expected an integer ≥ 1, got ${String(value)}`);
+    }
   }
   const binaries = await resolveTemporalServer({ log });
-  const postgres = await startPostgres({ database: 'temporal', seed: false });
+  // Each service's pools may open 24 connections (see serverConfig): more than PostgreSQL's default 100.
+  const postgres = await startPostgres({ database: 'temporal', seed: false, maxConnections: 300 });
   const dir = mkdtempSync(join(tmpdir(), 'cube-jobs-temporal-cluster-'));
   try {
     await setUpSchema(binaries.sqlTool, postgres, 'temporal', 'postgresql/v12/temporal');
@@ -182,30 +225,74 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       })
       .filter(Boolean)
       .join('\n');
-  const launch = () => {
-    for (const p of layout) {
-      const child = spawnGuarded(
-        binaries.server,
-        ['--config-file', join(dir, `${p.name}.yaml`), '--allow-no-auth', 'start', '--service', p.service],
-        { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      );
-      stderr.set(p.name, '');
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (chunk: string) =>
-        stderr.set(p.name, ((stderr.get(p.name) ?? '') + chunk).slice(-100_000)),
-      );
-      processes.set(p.name, child);
-    }
+  /** Services that exited on their own since the last launch (not stopped, not killed on request). */
+  const exits = new Map<string, string>();
+  let halting = false;
+  const spawnService = (p: ServiceProcess) => {
+    const child = spawnGuarded(
+      binaries.server,
+      ['--config-file', join(dir, `${p.name}.yaml`), '--allow-no-auth', 'start', '--service', p.service],
+      { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    );
+    stderr.set(p.name, '');
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) =>
+      stderr.set(p.name, ((stderr.get(p.name) ?? '') + chunk).slice(-100_000)),
+    );
+    child.once('exit', (code, signal) => {
+      if (!halting && !killed.has(child)) exits.set(p.name, `exited with ${signal ?? `code ${String(code)}`}`);
+    });
+    processes.set(p.name, child);
   };
+  /**
+   * Starts every service: the frontend first, the others once the cluster's metadata is saved. A service
+   * that finds no metadata saves it, and two saving at once make one exit ("SaveClusterMetadata
+   * encountered version mismatch"): on a fresh database, that took down both history hosts in CI.
+   */
+  const launch = async () => {
+    halting = false;
+    exits.clear();
+    const [first, ...others] = layout as [ServiceProcess, ...ServiceProcess[]];
+    spawnService(first);
+    const deadline = Date.now() + READY_STEP_TIMEOUT_MS;
+    while ((await postgres.query('SELECT 1 FROM cluster_metadata_info LIMIT 1', [])).length === 0) {
+      const gone = exited();
+      if (gone !== undefined || Date.now() > deadline) {
+        throw new Error(`The Temporal cluster is not ready (cluster metadata): ${gone ?? 'not saved in time'}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    others.forEach(spawnService);
+  };
+  /** The services that exited on their own, or undefined while every one runs. */
+  const exited = () =>
+    exits.size === 0 ? undefined : [...exits].map(([name, how]) => `the ${name} service ${how}`).join('; ');
+  const killed = new WeakSet<ChildProcess>();
   const halt = async () => {
+    halting = true;
     await Promise.all(
       [...processes.values()].map(async (child) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        const stopped = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGINT');
-        await exited;
+        await stopped;
       }),
     );
+  };
+  /** Who is in Temporal's membership table, for a report of a cluster that does not come up. */
+  const membership = async () => {
+    try {
+      const rows = await postgres.query<{ role: number; rpc_port: number; heartbeat_age_s: number }>(
+        `SELECT role, rpc_port, round(extract(epoch FROM now() - last_heartbeat))::int AS heartbeat_age_s
+           FROM cluster_membership WHERE record_expiry > now() ORDER BY role, rpc_port`,
+        [],
+      );
+      const roles: Record<number, string> = { 1: 'frontend', 2: 'history', 3: 'matching', 4: 'worker' };
+      const line = rows.map((r) => `${roles[r.role] ?? r.role}:${r.rpc_port} (${r.heartbeat_age_s} s ago)`);
+      return `membership: ${line.join(', ') || 'nobody'}`;
+    } catch (error) {
+      return `membership: unreadable (${(error as Error).message})`;
+    }
   };
   /** Stops the services and PostgreSQL, and removes the cluster's files. */
   const stopAll = async () => {
@@ -215,53 +302,78 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
   };
   const ready = async (registerNamespace: boolean) => {
     const connection = Connection.lazy({ address });
+    /** One call to the frontend, cancelled when `signal` aborts. */
+    const call = <R>(signal: AbortSignal, rpc: (service: typeof connection.workflowService) => Promise<R>) =>
+      connection.withAbortSignal(signal, () => rpc(connection.workflowService));
     try {
-      await whenReady('frontend', 120_000, () => connection.workflowService.getSystemInfo({}), logTail);
+      await whenReady('frontend', (signal) => call(signal, (s) => s.getSystemInfo({})), exited);
       if (registerNamespace) {
         await whenReady(
           'namespace registration',
-          60_000,
-          () =>
-            connection.workflowService.registerNamespace({
-              namespace,
-              workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(24 * 3600) },
-            }),
-          logTail,
+          async (signal) => {
+            try {
+              await call(signal, (s) =>
+                s.registerNamespace({
+                  namespace,
+                  workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(24 * 3600) },
+                }),
+              );
+            } catch (error) {
+              // ALREADY_EXISTS: registered by an earlier attempt
+              if ((error as { code?: number }).code !== 6) throw error;
+            }
+          },
+          exited,
         );
       }
       // A workflow's history is read from its shard's history host: NOT_FOUND for an unknown one means
       // the frontend, the namespace and history answer.
       await whenReady(
         'history',
-        120_000,
-        async () => {
+        async (signal) => {
           try {
-            await connection.workflowService.getWorkflowExecutionHistory({
-              namespace,
-              execution: { workflowId: 'cube-jobs-cluster-probe' },
-            });
+            await call(signal, (s) =>
+              s.getWorkflowExecutionHistory({ namespace, execution: { workflowId: 'cube-jobs-cluster-probe' } }),
+            );
           } catch (error) {
             const message = (error as Error).message;
             if ((error as { code?: number }).code === 5 && !/namespace/i.test(message)) return;
             throw error;
           }
         },
-        logTail,
+        exited,
       );
-      await whenReady(
-        'visibility',
-        60_000,
-        () => connection.workflowService.listWorkflowExecutions({ namespace }),
-        logTail,
-      );
+      await whenReady('visibility', (signal) => call(signal, (s) => s.listWorkflowExecutions({ namespace })), exited);
     } finally {
       await connection.close();
     }
   };
+  /**
+   * Launches the services and resolves once they serve; starts them all again when they do not (up to
+   * {@link START_ATTEMPTS} launches), saying why on stderr; the last failure's error carries the
+   * membership and the services' logs.
+   */
+  const start = async (registerNamespace: boolean) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await launch();
+        await ready(registerNamespace);
+        return;
+      } catch (error) {
+        const report = `${(error as Error).message}\n${await membership()}`;
+        await halt();
+        if (attempt === START_ATTEMPTS) {
+          throw new Error(`${report}\n${logTail()}`, { cause: error });
+        }
+        console.warn(
+          `Temporal cluster: starting its services again (launch ${attempt} of ${START_ATTEMPTS} failed): ${report}\n${logTail(10)}`,
+        );
+      }
+    }
+  };
 
-  launch();
   try {
-    await ready(true);
+    await start(true);
   } catch (error) {
     await stopAll();
     throw error;
@@ -281,14 +393,14 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       const child = processes.get(name);
       if (!child)
         throw new TypeError(`kill: no process named ${name}; the processes are ${[...processes.keys()].join(', ')}`);
+      killed.add(child);
       killGuarded(child);
     },
     logTail,
     async restart(restartOptions = {}) {
       await halt();
       if (restartOptions.postgres) await postgres.restart();
-      launch();
-      await ready(false);
+      await start(false);
     },
     stop: stopAll,
   };

@@ -102,4 +102,10 @@ describe('startTemporalCluster', () => {
       await connection.close();
     }
   });
+
+  test('a history shard count below one is refused before anything starts, naming the option', async () => {
+    await expect(startTemporalCluster({ historyShards: 0 })).rejects.toThrow(
+      new TypeError('historyShards: expected an integer ≥ 1, got 0'),
+    );
+  });
 });
