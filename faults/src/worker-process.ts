@@ -24,6 +24,10 @@ const worker = await Worker.create({
   taskQueue: process.env.TASK_QUEUE as string,
   workflowsPath,
   activities: createCubeJobsActivities({ client }),
+  // The README's guidance for workers that share a burst of builds: with the SDK's 40 slots, three
+  // workers starting 300 builds on 2 shared cores held workflow tasks past their 10 s timeout, and the
+  // retried task posted again from another worker (duplicate posts in 5 of 9 runs); with 5, none in 4.
+  maxConcurrentWorkflowTaskExecutions: 5,
 });
 process.stdout.write('worker-ready\n');
 await worker.run();

@@ -1,7 +1,9 @@
 /**
  * Fault case: three worker processes on one task queue share 300 builds; one of them is SIGKILLed
- * mid-wait. Every build completes with one POST, the waits spread over the workers, and the killed
- * worker's waits are taken over by the others (their wait activity runs a second attempt).
+ * mid-wait (once every build's wait has started). Every build completes with one POST, the waits spread
+ * over the workers, and the killed worker's waits are taken over by the others (their wait activity runs
+ * a second attempt). A kill inside the trigger's window (after the POST, before the workflow task that
+ * records its tokens completed) may post again: a known limit (docs/reliability.md), not this case.
  *
  * @module
  */
@@ -25,17 +27,38 @@ async function waitWorkerOf(handle: WorkflowHandle): Promise<{ identity: string;
   return started ? { identity: started.identity ?? 'unknown', attempt: started.attempt ?? 1 } : undefined;
 }
 
+/** Resolves once every build's wait activity has started (its trigger is in its history), or throws. */
+async function untilWaiting(handles: readonly WorkflowHandle[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = [...handles];
+  while (pending.length > 0) {
+    const waiting = await Promise.all(
+      pending.map(async (handle) => {
+        const { raw } = await handle.describe();
+        return (raw.pendingActivities ?? []).some(
+          (a) => a.activityType?.name === 'waitForPreAggregationJobs' && a.lastStartedTime,
+        );
+      }),
+    );
+    pending = pending.filter((_, i) => !waiting[i]);
+    if (pending.length === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`${pending.length} builds had not started their wait after ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
 /** 9. Three workers, 300 builds, one worker SIGKILLed mid-wait. */
 export async function manyWorkers(suite: FaultSuite): Promise<CaseResult> {
-  const cube = await suite.fake({ buildDurationMs: 12_000 });
+  // Long enough for every build to be waiting when the worker is killed, however slowly they started.
+  const cube = await suite.fake({ buildDurationMs: 20_000 });
   const taskQueue = 'faults-many-workers';
   const workers = await Promise.all([0, 1, 2].map(() => suite.spawnWorker(cube, taskQueue)));
   const ids = Array.from({ length: 300 }, (_, i) => `many-${i}-${Date.now()}`);
   const handles = await Promise.all(
     ids.map((id, i) => suite.start(taskQueue, id, { selector: selectorFor(i), wait: fastWait })),
   );
-  while (cube.posts().length < ids.length) await sleep(100);
-  await sleep(1000);
+  await untilWaiting(handles, 60_000);
   const [killed, ...alive] = workers;
   killed?.kill('SIGKILL');
   const outcomes = await suite.settle(handles, 180_000);
