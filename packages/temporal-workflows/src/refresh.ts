@@ -148,12 +148,11 @@ export async function refreshPreAggregations(input: RefreshPreAggregationsInput)
     }
     building = false;
     covered = covers;
-    const runFull = builds - buildsAtStart >= maxBuildsPerRun || workflowInfo().continueAsNewSuggested;
-    if (runFull && requested === covered) {
+    // Requests not covered yet go on to the next run, whose first build covers them: a steady stream of
+    // requests (one always pending when a build ends) must not keep one run, and its history, growing.
+    if (builds - buildsAtStart >= maxBuildsPerRun || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (requested === covered) {
-        await continueAsNew<typeof refreshPreAggregations>({ ...input, resume: { requested, covered, builds } });
-      }
+      await continueAsNew<typeof refreshPreAggregations>({ ...input, resume: { requested, covered, builds } });
     }
   }
   await condition(allHandlersFinished);

@@ -229,6 +229,33 @@ describe('requestRefresh', () => {
     });
   }, 120_000);
 
+  test('continues as new at maxBuildsPerRun even when a request is pending as the build ends', async () => {
+    const { cube, client } = await startCube({ buildDurationMs: 1500 });
+    const { worker, taskQueue } = await pluginWorker(client);
+    const deployment = randomUUID();
+    const selector = { ...baseSelector, preAggregations: ['orders.by_status'] };
+    await worker.runUntil(async () => {
+      const options = { taskQueue, deployment, maxBuildsPerRun: 1 };
+      const first = await sendRefreshRequest(build.env.client, selector, options);
+      // Sent while the first build runs (it lasts 1.5 s): pending when that build ends.
+      const second = await sendRefreshRequest(build.env.client, selector, options);
+      expect([first.build, second.build]).toEqual([1, 2]);
+      const outcome = await waitForRefresh(build.env.client, second, { startCheckIntervalMs: 100 });
+      expect(outcome.build).toBe(2);
+      expect(posts(cube)).toHaveLength(2);
+      // Each build's parent is the refresh run that started it: the second ran in a run of its own.
+      const parentRun = async (buildWorkflowId: string) =>
+        (await build.env.client.workflow.getHandle(buildWorkflowId).describe()).parentExecution?.runId;
+      const [firstRun, secondRun] = await Promise.all([
+        parentRun(first.buildWorkflowId),
+        parentRun(second.buildWorkflowId),
+      ]);
+      expect(firstRun).toBeTruthy();
+      expect(secondRun).toBeTruthy();
+      expect(secondRun).not.toBe(firstRun);
+    });
+  });
+
   test("a failed build fails its callers' requests with the build's typed failure", async () => {
     const { client } = await startCube({ model: ordersByMonth(['2024-01-01', '2024-02-29'], 'disk full') });
     const { worker, taskQueue } = await pluginWorker(client);
