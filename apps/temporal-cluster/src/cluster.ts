@@ -5,6 +5,9 @@
  * `historyHosts` history hosts sharing the shards, one matching and one worker service (schedules,
  * deployments and Nexus callbacks run there). The schemas are set up by `temporal-sql-tool` from the
  * schemas embedded in it; the namespace is registered through the frontend, as an operator would.
+ * The frontend starts first and the others once it has saved the cluster's metadata; a service that
+ * exits while the cluster comes up, or a cluster that does not come up in time, has every service started
+ * again (up to {@link START_ATTEMPTS} launches).
  *
  * The whole cluster can be restarted on the same ports and databases (PostgreSQL too), which the fault
  * suite's server-restart case does while builds wait.
@@ -227,7 +230,12 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       .join('\n');
   /** Services that exited on their own since the last launch (not stopped, not killed on request). */
   const exits = new Map<string, string>();
+  /** Services killed on request (a crash a test asked for), which are not reported as exits. */
+  const killed = new WeakSet<ChildProcess>();
   let halting = false;
+  /** The services that exited on their own, or undefined while every one runs. */
+  const exited = () =>
+    exits.size === 0 ? undefined : [...exits].map(([name, how]) => `the ${name} service ${how}`).join('; ');
   const spawnService = (p: ServiceProcess) => {
     const child = spawnGuarded(
       binaries.server,
@@ -264,10 +272,6 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
     }
     others.forEach(spawnService);
   };
-  /** The services that exited on their own, or undefined while every one runs. */
-  const exited = () =>
-    exits.size === 0 ? undefined : [...exits].map(([name, how]) => `the ${name} service ${how}`).join('; ');
-  const killed = new WeakSet<ChildProcess>();
   const halt = async () => {
     halting = true;
     await Promise.all(
