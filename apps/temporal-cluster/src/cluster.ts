@@ -139,9 +139,24 @@ async function whenReady<T>(
 }
 
 /**
+ * Checks `holds` every 100 ms until it is true, for at most {@link READY_STEP_TIMEOUT_MS}; gives up at once
+ * when `exited` names a service that stopped.
+ */
+async function until(what: string, holds: () => Promise<boolean>, exited: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + READY_STEP_TIMEOUT_MS;
+  while (!(await holds())) {
+    const gone = exited();
+    if (gone !== undefined || Date.now() > deadline) {
+      throw new Error(`The Temporal cluster is not ready (${what}): ${gone ?? 'not in time'}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
  * Starts PostgreSQL and a Temporal cluster on it, registers the namespace, and resolves once a workflow
- * can be started (the frontend, matching and every history host have joined). Builds the server into the
- * project's cache first when it is not there (minutes, once).
+ * can be started and every history host owns shards (every service has joined). Builds the server into
+ * the project's cache first when it is not there (minutes, once).
  */
 export async function startTemporalCluster(options: TemporalClusterOptions = {}): Promise<TemporalCluster> {
   const log = options.log ?? (() => {});
@@ -262,14 +277,11 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
     exits.clear();
     const [first, ...others] = layout as [ServiceProcess, ...ServiceProcess[]];
     spawnService(first);
-    const deadline = Date.now() + READY_STEP_TIMEOUT_MS;
-    while ((await postgres.query('SELECT 1 FROM cluster_metadata_info LIMIT 1', [])).length === 0) {
-      const gone = exited();
-      if (gone !== undefined || Date.now() > deadline) {
-        throw new Error(`The Temporal cluster is not ready (cluster metadata): ${gone ?? 'not saved in time'}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(
+      'cluster metadata',
+      async () => (await postgres.query('SELECT 1 FROM cluster_metadata_info LIMIT 1', [])).length > 0,
+      exited,
+    );
     others.forEach(spawnService);
   };
   const halt = async () => {
@@ -282,6 +294,11 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
         await stopped;
       }),
     );
+  };
+  /** The history hosts named as owners in the shards' records (their gRPC addresses). */
+  const shardOwners = async () => {
+    const rows = await postgres.query<{ owner: string }>("SELECT encode(data, 'escape') AS owner FROM shards", []);
+    return new Set(rows.map((row) => /127\.0\.0\.1:\d+/.exec(row.owner)?.[0]).filter(Boolean));
   };
   /** Who is in Temporal's membership table, for a report of a cluster that does not come up. */
   const membership = async () => {
@@ -348,6 +365,13 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
         exited,
       );
       await whenReady('visibility', (signal) => call(signal, (s) => s.listWorkflowExecutions({ namespace })), exited);
+      // Every history host has joined: the shards are spread over as many hosts as can own one (a host
+      // missing from the frontend's ring once stayed missing for minutes).
+      await until(
+        'every history host owning shards',
+        async () => (await shardOwners()).size >= Math.min(historyHosts, historyShards),
+        exited,
+      );
     } finally {
       await connection.close();
     }
