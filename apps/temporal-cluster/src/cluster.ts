@@ -12,6 +12,9 @@
  * The whole cluster can be restarted on the same ports and databases (PostgreSQL too), which the fault
  * suite's server-restart case does while builds wait.
  *
+ * One function over 300 lines: the processes, their logs and the launches share state in its closure; the
+ * configuration is in `cluster-config.ts`, what "ready" means in `readiness.ts`.
+ *
  * @module
  */
 import type { ChildProcess } from 'node:child_process';
@@ -24,6 +27,7 @@ import { freePort } from '@cube-jobs/testing';
 import { Connection } from '@temporalio/client';
 import Long from 'long';
 import { dynamicConfig, freeMembershipPort, serverConfig, type ServiceProcess } from './cluster-config.js';
+import { membership, shardOwners, START_ATTEMPTS, until, whenReady } from './readiness.js';
 import { resolveTemporalServer, setUpSchema, TEMPORAL_SERVER_VERSION } from './server-binaries.js';
 
 /** Options of {@link startTemporalCluster}. */
@@ -67,90 +71,6 @@ export interface TemporalCluster {
   logTail(lines?: number): string;
   /** Stops the services and PostgreSQL, and removes their files. */
   stop(): Promise<void>;
-}
-
-/** Whether a gRPC error says the server is not there yet (as opposed to answering). */
-function notReady(error: unknown): boolean {
-  const code = (error as { code?: number }).code;
-  // UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL (a frontend whose history hosts are joining), NOT_FOUND of the namespace
-  return code === 14 || code === 4 || code === 13 || code === 5;
-}
-
-/** How long each step of coming up (frontend, namespace, history, visibility) may take (a few seconds here). */
-const READY_STEP_TIMEOUT_MS = 60_000;
-
-/**
- * How many times the services are started before the cluster is given up: a service that exits, or a
- * cluster that does not come up in time, has every service stopped and started again (on the same ports
- * and databases), as an orchestrator restarts a failing deployment.
- */
-const START_ATTEMPTS = 3;
-
-/**
- * Settles as `attempt` does, unless `exited` names a service that stopped first (checked every 250 ms):
- * then aborts the attempt, waits for it to end, and rejects with that.
- */
-async function unlessExited<T>(
-  attempt: (signal: AbortSignal) => Promise<T>,
-  exited: () => string | undefined,
-): Promise<T> {
-  const abort = new AbortController();
-  const pending = attempt(abort.signal);
-  let timer: NodeJS.Timeout | undefined;
-  const exit = new Promise<string>((resolve) => {
-    timer = setInterval(() => {
-      const gone = exited();
-      if (gone !== undefined) resolve(gone);
-    }, 250);
-  });
-  try {
-    const first = await Promise.race([pending.then((value) => ({ value })), exit]);
-    if (typeof first !== 'string') return first.value;
-    abort.abort();
-    await pending.catch(() => {});
-    throw new Error(first);
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-/**
- * Retries `attempt` while the cluster is coming up (not ready), for at most {@link READY_STEP_TIMEOUT_MS};
- * gives up at once when `exited` names a service that stopped.
- */
-async function whenReady<T>(
-  what: string,
-  attempt: (signal: AbortSignal) => Promise<T>,
-  exited: () => string | undefined,
-): Promise<T> {
-  const deadline = Date.now() + READY_STEP_TIMEOUT_MS;
-  for (;;) {
-    try {
-      return await unlessExited(attempt, exited);
-    } catch (error) {
-      if (!notReady(error) || exited() !== undefined || Date.now() > deadline) {
-        throw new Error(`The Temporal cluster is not ready (${what}): ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
-
-/**
- * Checks `holds` every 100 ms until it is true, for at most {@link READY_STEP_TIMEOUT_MS}; gives up at once
- * when `exited` names a service that stopped.
- */
-async function until(what: string, holds: () => Promise<boolean>, exited: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + READY_STEP_TIMEOUT_MS;
-  while (!(await holds())) {
-    const gone = exited();
-    if (gone !== undefined || Date.now() > deadline) {
-      throw new Error(`The Temporal cluster is not ready (${what}): ${gone ?? 'not in time'}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -295,26 +215,6 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       }),
     );
   };
-  /** The history hosts named as owners in the shards' records (their gRPC addresses). */
-  const shardOwners = async () => {
-    const rows = await postgres.query<{ owner: string }>("SELECT encode(data, 'escape') AS owner FROM shards", []);
-    return new Set(rows.map((row) => /127\.0\.0\.1:\d+/.exec(row.owner)?.[0]).filter(Boolean));
-  };
-  /** Who is in Temporal's membership table, for a report of a cluster that does not come up. */
-  const membership = async () => {
-    try {
-      const rows = await postgres.query<{ role: number; rpc_port: number; heartbeat_age_s: number }>(
-        `SELECT role, rpc_port, round(extract(epoch FROM now() - last_heartbeat))::int AS heartbeat_age_s
-           FROM cluster_membership WHERE record_expiry > now() ORDER BY role, rpc_port`,
-        [],
-      );
-      const roles: Record<number, string> = { 1: 'frontend', 2: 'history', 3: 'matching', 4: 'worker' };
-      const line = rows.map((r) => `${roles[r.role] ?? r.role}:${r.rpc_port} (${r.heartbeat_age_s} s ago)`);
-      return `membership: ${line.join(', ') || 'nobody'}`;
-    } catch (error) {
-      return `membership: unreadable (${(error as Error).message})`;
-    }
-  };
   /** Stops the services and PostgreSQL, and removes the cluster's files. */
   const stopAll = async () => {
     await halt();
@@ -369,7 +269,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       // missing from the frontend's ring once stayed missing for minutes).
       await until(
         'every history host owning shards',
-        async () => (await shardOwners()).size >= Math.min(historyHosts, historyShards),
+        async () => (await shardOwners(postgres)).size >= Math.min(historyHosts, historyShards),
         exited,
       );
     } finally {
@@ -388,7 +288,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
         await ready(registerNamespace);
         return;
       } catch (error) {
-        const report = `${(error as Error).message}\n${await membership()}`;
+        const report = `${(error as Error).message}\n${await membership(postgres)}`;
         await halt();
         if (attempt === START_ATTEMPTS) {
           throw new Error(`${report}\n${logTail()}`, { cause: error });
