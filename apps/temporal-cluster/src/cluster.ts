@@ -27,7 +27,7 @@ import { freePort } from '@cube-jobs/testing';
 import { Connection } from '@temporalio/client';
 import Long from 'long';
 import { dynamicConfig, freeMembershipPort, serverConfig, type ServiceProcess } from './cluster-config.js';
-import { membership, shardOwners, START_ATTEMPTS, until, whenReady } from './readiness.js';
+import { liveMembers, memberIds, membership, START_ATTEMPTS, until, whenReady } from './readiness.js';
 import { resolveTemporalServer, setUpSchema, TEMPORAL_SERVER_VERSION } from './server-binaries.js';
 
 /** Options of {@link startTemporalCluster}. */
@@ -59,7 +59,7 @@ export interface TemporalCluster {
   readonly processes: ReadonlyMap<string, ChildProcess>;
   /** SIGKILLs one process of the server (a crash); `restart` starts it again with the others. */
   kill(name: string): void;
-  /** Each process's gRPC port by name (a history host's names it as shard owner). */
+  /** Each process's gRPC port by name (a history host's is the one its shards' records name as owner). */
   readonly grpcPorts: ReadonlyMap<string, number>;
   /**
    * Stops every service (graceful stop) and starts them again on the same ports and databases; with
@@ -75,7 +75,7 @@ export interface TemporalCluster {
 
 /**
  * Starts PostgreSQL and a Temporal cluster on it, registers the namespace, and resolves once a workflow
- * can be started and every history host owns shards (every service has joined). Builds the server into
+ * can be started and every service has joined Temporal's membership. Builds the server into
  * the project's cache first when it is not there (minutes, once).
  */
 export async function startTemporalCluster(options: TemporalClusterOptions = {}): Promise<TemporalCluster> {
@@ -192,9 +192,12 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
    * that finds no metadata saves it, and two saving at once make one exit ("SaveClusterMetadata
    * encountered version mismatch"): on a fresh database, that took down both history hosts in CI.
    */
+  /** The host ids in the membership before the latest launch (its processes are the others). */
+  let earlierMembers: string[] = [];
   const launch = async () => {
     halting = false;
     exits.clear();
+    earlierMembers = await memberIds(postgres);
     const [first, ...others] = layout as [ServiceProcess, ...ServiceProcess[]];
     spawnService(first);
     await until(
@@ -265,11 +268,15 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
         exited,
       );
       await whenReady('visibility', (signal) => call(signal, (s) => s.listWorkflowExecutions({ namespace })), exited);
-      // Every history host has joined: the shards are spread over as many hosts as can own one (a host
-      // missing from the frontend's ring once stayed missing for minutes).
+      // Every process has joined the membership (a history host missing from it once stayed missing for
+      // minutes while the rest served).
+      const expected = { frontend: 1, history: historyHosts, matching: 1, worker: 1 };
       await until(
-        'every history host owning shards',
-        async () => (await shardOwners(postgres)).size >= Math.min(historyHosts, historyShards),
+        'every service in the membership',
+        async () => {
+          const live = await liveMembers(postgres, earlierMembers);
+          return Object.entries(expected).every(([role, count]) => live[role] === count);
+        },
         exited,
       );
     } finally {

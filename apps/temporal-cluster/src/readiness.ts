@@ -1,6 +1,6 @@
 /**
  * How the cluster helper decides that the cluster is up: polls with a deadline that give up at once when a
- * service exits, and the two tables of Temporal's it reads (the shards' owners, the membership).
+ * service exits, and Temporal's membership table, which it reads.
  *
  * @module
  */
@@ -94,11 +94,29 @@ export async function until(
   }
 }
 
-/** The history hosts named as owners in the shards' records (their gRPC addresses). */
-export async function shardOwners(postgres: StartedPostgres): Promise<Set<string>> {
-  const rows = await postgres.query<{ owner: string }>("SELECT encode(data, 'escape') AS owner FROM shards", []);
-  const owners = rows.map((row) => /127\.0\.0\.1:\d+/.exec(row.owner)?.[0]);
-  return new Set(owners.filter((owner): owner is string => owner !== undefined));
+/** Temporal's membership roles by number. */
+const ROLES: Record<number, string> = { 1: 'frontend', 2: 'history', 3: 'matching', 4: 'worker' };
+
+/** The processes in Temporal's membership now (their host ids), to tell a launch's members from earlier ones. */
+export async function memberIds(postgres: StartedPostgres): Promise<string[]> {
+  const rows = await postgres.query<{ id: string }>("SELECT encode(host_id, 'hex') AS id FROM cluster_membership", []);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * How many processes of each role are live in Temporal's membership, leaving out the host ids in `before`
+ * (an earlier launch's processes, whose records outlive them).
+ */
+export async function liveMembers(
+  postgres: StartedPostgres,
+  before: readonly string[],
+): Promise<Record<string, number>> {
+  const rows = await postgres.query<{ role: number; n: number }>(
+    `SELECT role, count(DISTINCT rpc_port)::int AS n FROM cluster_membership
+      WHERE record_expiry > now() AND encode(host_id, 'hex') <> ALL($1::text[]) GROUP BY role`,
+    [before],
+  );
+  return Object.fromEntries(rows.map((row) => [ROLES[row.role] ?? String(row.role), row.n]));
 }
 
 /** Who is in Temporal's membership table, for a report of a cluster that does not come up. */
@@ -109,8 +127,7 @@ export async function membership(postgres: StartedPostgres): Promise<string> {
          FROM cluster_membership WHERE record_expiry > now() ORDER BY role, rpc_port`,
       [],
     );
-    const roles: Record<number, string> = { 1: 'frontend', 2: 'history', 3: 'matching', 4: 'worker' };
-    const line = rows.map((r) => `${roles[r.role] ?? r.role}:${r.rpc_port} (${r.heartbeat_age_s} s ago)`);
+    const line = rows.map((r) => `${ROLES[r.role] ?? r.role}:${r.rpc_port} (${r.heartbeat_age_s} s ago)`);
     return `membership: ${line.join(', ') || 'nobody'}`;
   } catch (error) {
     return `membership: unreadable (${(error as Error).message})`;
