@@ -187,13 +187,13 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
     });
     processes.set(p.name, child);
   };
+  /** The host ids in the membership before the latest launch (its processes are the others). */
+  let earlierMembers: string[] = [];
   /**
    * Starts every service: the frontend first, the others once the cluster's metadata is saved. A service
    * that finds no metadata saves it, and two saving at once make one exit ("SaveClusterMetadata
    * encountered version mismatch"): on a fresh database, that took down both history hosts in CI.
    */
-  /** The host ids in the membership before the latest launch (its processes are the others). */
-  let earlierMembers: string[] = [];
   const launch = async () => {
     halting = false;
     exits.clear();

@@ -13,7 +13,10 @@ function notReady(error: unknown): boolean {
   return code === 14 || code === 4 || code === 13 || code === 5;
 }
 
-/** How long each step of coming up (frontend, namespace, history, visibility) may take (a few seconds here). */
+/**
+ * How long each step of coming up (cluster metadata, frontend, namespace, history, visibility, membership)
+ * may take (a few seconds here).
+ */
 export const READY_STEP_TIMEOUT_MS = 60_000;
 
 /**
