@@ -134,6 +134,8 @@ export class FaultSuite {
   /** Everything produced, for the final secret scan. */
   readonly produced = { errors: [] as string[], secrets: new Set<string>([TEMPORAL_API_KEY]), fakes: [] as FakeCube[] };
   private current: { server: TemporalUnderTest; connection: Connection; client: Client } | undefined;
+  /** Worker processes spawned, so that none outlives the suite (a case that threw leaves its own). */
+  private readonly children: ChildProcess[] = [];
 
   private constructor(
     /** Where the dev server keeps its database file. */
@@ -182,8 +184,9 @@ export class FaultSuite {
     this.current = { server, ...(await FaultSuite.connect(server)) };
   }
 
-  /** Stops every fake Cube and the server. */
+  /** Kills the worker processes still running, then stops every fake Cube and the server. */
   async stop(): Promise<void> {
+    for (const child of this.children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     const current = this.current;
     this.current = undefined;
     await current?.connection.close();
@@ -222,8 +225,8 @@ export class FaultSuite {
   }
 
   /** A worker in a child process (so it can be SIGKILLed), ready to take tasks. */
-  spawnWorker(cube: FakeCube, taskQueue: string): Promise<ChildProcess> {
-    return spawnWorkerProcess({
+  async spawnWorker(cube: FakeCube, taskQueue: string): Promise<ChildProcess> {
+    const child = await spawnWorkerProcess({
       script: fileURLToPath(new URL('./worker-process.js', import.meta.url)),
       env: {
         TEMPORAL_ADDRESS: this.server.address,
@@ -233,6 +236,8 @@ export class FaultSuite {
         CUBE_API_SECRET: cube.apiSecret,
       },
     });
+    this.children.push(child);
+    return child;
   }
 
   /** Starts a build. */

@@ -47,6 +47,21 @@ const CASES: ReadonlyArray<readonly [string, (suite: FaultSuite) => Promise<Case
   ['bad-input', badInput],
 ];
 
+/** Runs one case; a case that throws is a failed row naming the error, and the suite goes on. */
+async function runCase(
+  key: string,
+  run: (suite: FaultSuite) => Promise<CaseResult | CaseResult[]>,
+  suite: FaultSuite,
+): Promise<CaseResult[]> {
+  try {
+    return [await run(suite)].flat();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    suite.produced.errors.push(message);
+    return [{ name: `${key} (threw)`, runs: 1, completed: 0, duplicatePosts: 0, note: message, ok: false }];
+  }
+}
+
 /** Sends every log line of the in-process workers to `logs`, for the secret scan. */
 function captureLogs(logs: string[]): void {
   Runtime.install({
@@ -118,7 +133,7 @@ async function main(): Promise<number> {
     for (const [key, run] of CASES) {
       if (only && !only.includes(key)) continue;
       const errorsBefore = suite.produced.errors.length;
-      const outcome = [await run(suite)].flat();
+      const outcome = await runCase(key, run, suite);
       results.push(...outcome);
       // A failed case shows the workflow errors it produced (already free of secrets, as the scan checks).
       if (!outcome.every(passed)) {
