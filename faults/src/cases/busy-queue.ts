@@ -12,14 +12,12 @@ import { join } from 'node:path';
 import type { CubeRequestEvent } from '@cube-jobs/core';
 import { spawnSampleCube, startPostgres, type SpawnedSampleCube, type StartedPostgres } from '@cube-jobs/sample-cube';
 import { freePort } from '@cube-jobs/testing';
-import {
-  getBuildProgress,
-  type BuildPreAggregationsInput,
-  type BuildPreAggregationsResult,
+import type {
+  BuildPreAggregationsInput,
+  BuildPreAggregationsResult,
 } from '@cube-jobs/temporal-workflows/workflow-safe';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { CaseResult, FaultSuite } from '../context.js';
-import { sleep } from '../context.js';
+import { posted, sleep } from '../context.js';
 
 /** Four monthly partitions of the sample model. */
 const input: BuildPreAggregationsInput = {
@@ -34,11 +32,6 @@ const input: BuildPreAggregationsInput = {
 };
 /** How long the queue is held after both builds posted: longer than `ambiguousConfirm` (10 s). */
 const HOLD_MS = 15_000;
-
-/** Resolves once a build has posted: its trigger's tokens are in history. */
-async function posted(handle: WorkflowHandle): Promise<void> {
-  while (((await handle.query(getBuildProgress).catch(() => undefined))?.triggers ?? 0) === 0) await sleep(100);
-}
 
 /** Names of the pre-aggregation tables that exist in PostgreSQL. */
 async function builtTables(postgres: StartedPostgres): Promise<Set<string>> {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { CaseResult, FaultSuite } from '../context.js';
-import { fastWait, postsPerBuild, selector, selectorFor, sleep } from '../context.js';
+import { fastWait, postsPerBuild, selector, selectorFor, sleep, until } from '../context.js';
 
 /** 5. Cube's quirks seen live: the first post's schema-creation race, and same-second rebuilds. */
 export async function cubeQuirks(suite: FaultSuite): Promise<CaseResult> {
@@ -35,7 +35,7 @@ export async function cubeQuirks(suite: FaultSuite): Promise<CaseResult> {
     await sleep(1000 - (Date.now() % 1000)); // start the pair right after a second boundary
     const a = await suite.start(taskQueue, pair[0] as string, { selector, wait: fastWait });
     const posted = cube.posts().length;
-    while (cube.posts().length === posted) await sleep(5);
+    await until(() => cube.posts().length > posted, 'the first build of the pair posted', { everyMs: 5 });
     await sleep(150); // the fake builds each partition in 100 ms
     const b = await suite.start(taskQueue, pair[1] as string, { selector, wait: fastWait });
     return [...first, ...(await suite.settle([a, b], 60_000))];

@@ -5,20 +5,16 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { FakeCube } from '@cube-jobs/testing';
 import type { CaseResult, FaultSuite } from '../context.js';
-import { describeError, duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep } from '../context.js';
-
-/** Whether all `builds` have posted and a successful status poll has asked for each of their tokens. */
-function everyJobPolled(cube: FakeCube, builds: number): boolean {
-  const issued = cube.posts().flatMap((post) => post.issuedTokens ?? []);
-  const polled = new Set(
-    cube.requests
-      .filter((r) => r.action === 'get' && r.status === 200)
-      .flatMap((r) => (r.body as { tokens: string[] }).tokens),
-  );
-  return cube.posts().length >= builds && issued.every((token) => polled.has(token));
-}
+import {
+  describeError,
+  duplicatePostsOf,
+  fastWait,
+  postsPerBuild,
+  selectorFor,
+  unpolledBuilds,
+  until,
+} from '../context.js';
 
 /** 2. Cube restarts mid-build (memory driver: every job lost). */
 export async function cubeRestart(suite: FaultSuite): Promise<CaseResult[]> {
@@ -39,7 +35,7 @@ export async function cubeRestart(suite: FaultSuite): Promise<CaseResult[]> {
       );
       // Let a poll see every job (so their targets are known), then lose them all. Polls are shared, so
       // count the tokens the successful gets asked for, not the gets.
-      while (!everyJobPolled(cube, ids.length)) await sleep(50);
+      await until(() => unpolledBuilds(cube, ids).length === 0, 'every job polled before the restart');
       await cube.restart({ downtimeMs: 300 });
       if (policy === 'fail') {
         return Promise.all(

@@ -8,9 +8,8 @@
  * @module
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { FakeCube } from '@cube-jobs/testing';
 import type { BuildEnd, CaseResult, FaultSuite } from '../context.js';
-import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep } from '../context.js';
+import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, unpolledBuilds, until } from '../context.js';
 
 /** Which worker ran the last attempt of a build's wait, and which attempt that was. */
 async function waitWorkerOf(handle: WorkflowHandle): Promise<{ identity: string; attempt: number } | undefined> {
@@ -26,34 +25,6 @@ async function waitWorkerOf(handle: WorkflowHandle): Promise<{ identity: string;
     .filter((a) => a !== null && a !== undefined && scheduledIds.has(String(a.scheduledEventId)))
     .at(-1);
   return started ? { identity: started.identity ?? 'unknown', attempt: started.attempt ?? 1 } : undefined;
-}
-
-/**
- * Resolves once every build's wait has polled Cube (a `get` naming each of its tokens reached the fake),
- * or throws. Read from the fake's log, so that watching adds no load to Temporal or the workers: asking
- * Temporal for 300 descriptions a second slowed the very starts it watched (40 s for all 300, unloaded).
- */
-async function untilWaiting(cube: FakeCube, workflowIds: readonly string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const polled = new Set(
-      cube.requests.flatMap((r) => (r.action === 'get' ? ((r.body as { tokens?: string[] }).tokens ?? []) : [])),
-    );
-    const tokensOf = (id: string) =>
-      cube
-        .posts()
-        .flatMap((r) => (String(r.headers['x-request-id'] ?? '').startsWith(`${id}:`) ? (r.issuedTokens ?? []) : []));
-    const pending = workflowIds.filter((id) => {
-      const tokens = tokensOf(id);
-      return tokens.length === 0 || tokens.some((token) => !polled.has(token));
-    });
-    if (pending.length === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `${pending.length} of ${workflowIds.length} builds had not started their wait after ${timeoutMs} ms`,
-      );
-    await sleep(500);
-  }
 }
 
 /**
@@ -82,7 +53,11 @@ export async function manyWorkers(suite: FaultSuite): Promise<CaseResult> {
   let allWaitingS: string;
   let outcomes: BuildEnd[];
   try {
-    await untilWaiting(cube, ids, 180_000);
+    await until(
+      () => unpolledBuilds(cube, ids).length === 0,
+      () => `every build waiting (${unpolledBuilds(cube, ids).length} of ${ids.length} not yet)`,
+      { timeoutMs: 180_000, everyMs: 500 },
+    );
     allWaitingS = ((Date.now() - startedAt) / 1000).toFixed(1);
     workers[0]?.kill('SIGKILL');
     outcomes = await suite.settle(handles, 180_000);

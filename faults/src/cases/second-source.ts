@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CubeRequestEvent } from '@cube-jobs/core';
 import { spawnSampleCube, startPostgres } from '@cube-jobs/sample-cube';
-import { getBuildProgress, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
+import type { BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { CaseResult, FaultSuite } from '../context.js';
-import { sleep } from '../context.js';
+import { posted, sleep } from '../context.js';
 
 /** The three monthly partitions of the cube on the second data source, verified once done. */
 const input: BuildPreAggregationsInput = {
@@ -53,7 +53,7 @@ export async function realCubeSecondSource(suite: FaultSuite): Promise<CaseResul
     return await worker.runUntil(async () => {
       const release = await postgres.lockTable('orders');
       const handle = await suite.start('faults-second-source', `second-source-${Date.now()}`, input);
-      while (((await handle.query(getBuildProgress).catch(() => undefined))?.triggers ?? 0) === 0) await sleep(100);
+      await posted(handle);
       await sleep(HOLD_MS);
       await release();
       const [end] = await suite.settle([handle], 120_000);

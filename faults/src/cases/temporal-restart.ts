@@ -5,7 +5,7 @@
  * @module
  */
 import type { CaseResult, FaultSuite } from '../context.js';
-import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep } from '../context.js';
+import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep, until } from '../context.js';
 
 /** 4. The Temporal server restarts mid-build (the cluster: with its PostgreSQL). */
 export async function temporalRestart(suite: FaultSuite): Promise<CaseResult> {
@@ -15,7 +15,10 @@ export async function temporalRestart(suite: FaultSuite): Promise<CaseResult> {
   const ids = Array.from({ length: 3 }, (_, i) => `temporal-restart-${i}-${Date.now()}`);
   const running = worker.run();
   await Promise.all(ids.map((id, i) => suite.start(taskQueue, id, { selector: selectorFor(i), wait: fastWait })));
-  while (cube.posts().length < ids.length) await sleep(50);
+  await until(
+    () => cube.posts().length >= ids.length,
+    () => `${cube.posts().length} of ${ids.length} builds posted`,
+  );
   await sleep(500);
   await suite.restartServer();
   const outcomes = await suite.settle(

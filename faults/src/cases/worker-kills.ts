@@ -4,7 +4,7 @@
  * @module
  */
 import type { CaseResult, FaultSuite } from '../context.js';
-import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep } from '../context.js';
+import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep, until } from '../context.js';
 
 /** 1. SIGKILL the worker at 20 random moments while builds wait. */
 export async function workerKills(suite: FaultSuite): Promise<CaseResult> {
@@ -15,7 +15,10 @@ export async function workerKills(suite: FaultSuite): Promise<CaseResult> {
   const handles = await Promise.all(
     ids.map((id, i) => suite.start(taskQueue, id, { selector: selectorFor(i), wait: fastWait })),
   );
-  while (cube.posts().length < ids.length) await sleep(50);
+  await until(
+    () => cube.posts().length >= ids.length,
+    () => `${cube.posts().length} of ${ids.length} builds posted`,
+  );
   const kills = 20;
   for (let k = 0; k < kills; k += 1) {
     await sleep(200 + Math.random() * 1000);
