@@ -1,8 +1,9 @@
 /**
  * What every fault case shares: the Temporal server (the dev server with a database file, or the
- * production-shaped cluster on PostgreSQL with `--temporal=cluster`; either can be restarted) and a client for it, the fake Cubes started so far, everything produced for the final secret scan,
- * and helpers to start workers and builds. One {@link FaultSuite} is created by `main.ts` and handed
- * to each case; nothing here runs at import.
+ * production-shaped cluster on PostgreSQL with `--temporal=cluster`; either can be restarted) and a
+ * client for it, the fake Cubes started so far, everything produced for the final secret scan, and
+ * helpers to start workers and builds. One {@link FaultSuite} is created by `main.ts` and handed to each
+ * case; nothing here runs at import. How cases wait and count is in `checks.ts`.
  *
  * @module
  */
@@ -12,17 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { createCubeJobsClient, type CubeJobsClientOptions } from '@cube-jobs/core';
 import { createCubeJobsActivities } from '@cube-jobs/temporal-activities';
 import { workflowsPath } from '@cube-jobs/temporal-workflows';
-import {
-  buildPreAggregations,
-  getBuildProgress,
-  type BuildPreAggregationsInput,
-} from '@cube-jobs/temporal-workflows/workflow-safe';
+import { buildPreAggregations, type BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
 import { spawnWorkerProcess } from '@cube-jobs/dev-tools';
 import { startFakeCube, type FakeCube, type FakeCubeOptions } from '@cube-jobs/testing';
 import { startTemporalCluster } from '@cube-jobs/temporal-cluster';
 import { startDevServer } from '@cube-jobs/testing/temporal';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { sleep } from './checks.js';
 
 /** The Temporal API key every connection of the suite sends (the secret scan looks for it). */
 export const TEMPORAL_API_KEY = 'tk-fault-suite-temporal-api-key-5c1d9e';
@@ -31,35 +29,6 @@ export const TEMPORAL_API_KEY = 'tk-fault-suite-temporal-api-key-5c1d9e';
 export const say = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
-
-/** Resolves after `ms`. */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Resolves once `done()` holds, checking every `everyMs`; after `timeoutMs` throws `what` (the case
- * becomes a failed row instead of hanging the suite). `what` is a function when it reports progress.
- */
-export async function until(
-  done: () => boolean | Promise<boolean>,
-  what: string | (() => string),
-  { timeoutMs = 120_000, everyMs = 50 }: { readonly timeoutMs?: number; readonly everyMs?: number } = {},
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline)
-      throw new Error(`${typeof what === 'string' ? what : what()}: not within ${timeoutMs / 1000} s`);
-    await sleep(everyMs);
-  }
-}
-
-/** Resolves once a build has posted (its trigger's tokens are in its history), or throws after 120 s. */
-export function posted(handle: WorkflowHandle): Promise<void> {
-  return until(
-    async () => ((await handle.query(getBuildProgress).catch(() => undefined))?.triggers ?? 0) > 0,
-    `build ${handle.workflowId} posted`,
-    { everyMs: 100 },
-  );
-}
 
 /** The selector most cases build: the six monthly partitions of `orders.by_month`. */
 export const selector = {
@@ -100,37 +69,6 @@ export function describeError(error: unknown): string {
   if (error instanceof WorkflowFailedError)
     return `${error.message}: ${error.cause?.message ?? ''} ${error.cause?.stack ?? ''}`;
   return error instanceof Error ? `${error.message} ${error.stack ?? ''}` : String(error);
-}
-
-/** POSTs that created jobs, per workflow id (from the fake's log and the x-request-id header). */
-export function postsPerBuild(cube: FakeCube, workflowIds: readonly string[]): number[] {
-  return workflowIds.map(
-    (id) => cube.posts().filter((r) => String(r.headers['x-request-id'] ?? '').startsWith(`${id}:`)).length,
-  );
-}
-
-/**
- * The builds that have not posted yet, or whose tokens a successful status request has not all named
- * (their wait has not polled yet). Read from the fake's log: watching adds no load to Temporal.
- */
-export function unpolledBuilds(cube: FakeCube, workflowIds: readonly string[]): string[] {
-  const polled = new Set(
-    cube.requests
-      .filter((r) => r.action === 'get' && r.status === 200)
-      .flatMap((r) => (r.body as { tokens: string[] }).tokens),
-  );
-  const posts = cube.posts();
-  return workflowIds.filter((id) => {
-    const tokens = posts
-      .filter((r) => String(r.headers['x-request-id'] ?? '').startsWith(`${id}:`))
-      .flatMap((r) => r.issuedTokens ?? []);
-    return tokens.length === 0 || tokens.some((token) => !polled.has(token));
-  });
-}
-
-/** Posts beyond one per build, summed. */
-export function duplicatePostsOf(posts: readonly number[]): number {
-  return posts.reduce((n, p) => n + Math.max(0, p - 1), 0);
 }
 
 /** Which Temporal the suite runs on. */

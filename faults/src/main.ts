@@ -5,7 +5,8 @@
  * scans everything produced for secrets. Prints a table (case, runs, completed, duplicate POSTs,
  * leaks) and exits non-zero on any lost build, duplicate POST, hang or leak.
  *
- * One file per case under `cases/`; what they share is in `context.ts`.
+ * One file per case under `cases/`; what they share is in `context.ts` (the suite) and `checks.ts` (bounded
+ * waits, counts from the fake Cube's log).
  * `--only=<key>,<key>` runs some of the cases (and the secret scan). `--temporal=cluster` runs them on the
  * production-shaped cluster (Temporal Server on PostgreSQL, several history hosts; `npm run test:cluster`
  * runs the many-workers and restart cases there) instead of the dev server.

@@ -17,7 +17,7 @@ import type {
   BuildPreAggregationsResult,
 } from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { CaseResult, FaultSuite } from '../context.js';
-import { posted, sleep } from '../context.js';
+import { posted, sleep } from '../checks.js';
 
 /** Four monthly partitions of the sample model. */
 const input: BuildPreAggregationsInput = {

@@ -4,7 +4,8 @@
  * @module
  */
 import type { CaseResult, FaultSuite } from '../context.js';
-import { fastWait, postsPerBuild, selector, selectorFor, sleep, until } from '../context.js';
+import { fastWait, selector, selectorFor } from '../context.js';
+import { postsPerBuild, sleep, until } from '../checks.js';
 
 /** 5. Cube's quirks seen live: the first post's schema-creation race, and same-second rebuilds. */
 export async function cubeQuirks(suite: FaultSuite): Promise<CaseResult> {

@@ -6,15 +6,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CaseResult, FaultSuite } from '../context.js';
-import {
-  describeError,
-  duplicatePostsOf,
-  fastWait,
-  postsPerBuild,
-  selectorFor,
-  unpolledBuilds,
-  until,
-} from '../context.js';
+import { describeError, fastWait, selectorFor } from '../context.js';
+import { duplicatePostsOf, postsPerBuild, unpolledBuilds, until } from '../checks.js';
 
 /** 2. Cube restarts mid-build (memory driver: every job lost). */
 export async function cubeRestart(suite: FaultSuite): Promise<CaseResult[]> {

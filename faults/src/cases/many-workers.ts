@@ -9,7 +9,8 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { BuildEnd, CaseResult, FaultSuite } from '../context.js';
-import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, unpolledBuilds, until } from '../context.js';
+import { fastWait, selectorFor } from '../context.js';
+import { duplicatePostsOf, postsPerBuild, unpolledBuilds, until } from '../checks.js';
 
 /** Which worker ran the last attempt of a build's wait, and which attempt that was. */
 async function waitWorkerOf(handle: WorkflowHandle): Promise<{ identity: string; attempt: number } | undefined> {

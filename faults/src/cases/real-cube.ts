@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { spawnSampleCube, startPostgres, type SpawnedSampleCube } from '@cube-jobs/sample-cube';
 import type { BuildPreAggregationsResult } from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { CaseResult, FaultSuite } from '../context.js';
-import { fastWait, selector, sleep } from '../context.js';
+import { fastWait, selector } from '../context.js';
+import { sleep } from '../checks.js';
 
 /** PostgreSQL's answer when two partitions' `CREATE SCHEMA IF NOT EXISTS` race on a fresh database. */
 const SCHEMA_RACE = /duplicate key value violates unique constraint "pg_namespace_nspname_index"/g;

@@ -15,7 +15,7 @@ import type { CubeRequestEvent } from '@cube-jobs/core';
 import { spawnSampleCube, startPostgres } from '@cube-jobs/sample-cube';
 import type { BuildPreAggregationsInput } from '@cube-jobs/temporal-workflows/workflow-safe';
 import type { CaseResult, FaultSuite } from '../context.js';
-import { posted, sleep } from '../context.js';
+import { posted, sleep } from '../checks.js';
 
 /** The three monthly partitions of the cube on the second data source, verified once done. */
 const input: BuildPreAggregationsInput = {

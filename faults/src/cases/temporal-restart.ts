@@ -5,7 +5,8 @@
  * @module
  */
 import type { CaseResult, FaultSuite } from '../context.js';
-import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep, until } from '../context.js';
+import { fastWait, selectorFor } from '../context.js';
+import { duplicatePostsOf, postsPerBuild, sleep, until } from '../checks.js';
 
 /** 4. The Temporal server restarts mid-build (the cluster: with its PostgreSQL). */
 export async function temporalRestart(suite: FaultSuite): Promise<CaseResult> {

@@ -4,7 +4,8 @@
  * @module
  */
 import type { CaseResult, FaultSuite } from '../context.js';
-import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor } from '../context.js';
+import { fastWait, selectorFor } from '../context.js';
+import { duplicatePostsOf, postsPerBuild } from '../checks.js';
 
 /** 3. 30 % of requests meet a transient fault. */
 export async function transientFaults(suite: FaultSuite): Promise<CaseResult> {

@@ -4,7 +4,8 @@
  * @module
  */
 import type { CaseResult, FaultSuite } from '../context.js';
-import { duplicatePostsOf, fastWait, postsPerBuild, selectorFor, sleep, until } from '../context.js';
+import { fastWait, selectorFor } from '../context.js';
+import { duplicatePostsOf, postsPerBuild, sleep, until } from '../checks.js';
 
 /** 1. SIGKILL the worker at 20 random moments while builds wait. */
 export async function workerKills(suite: FaultSuite): Promise<CaseResult> {
